@@ -1,0 +1,46 @@
+"""The FastAPI application factory: mounts each domain's routes, and /health."""
+
+from typing import Literal
+
+from fastapi import FastAPI, Response
+from pydantic import BaseModel
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from sidetrack import __version__
+from sidetrack.core.config import Settings, get_settings
+from sidetrack.core.db import make_engine, make_session_factory
+from sidetrack.core.http import DbSession, install_error_handlers
+
+
+class Health(BaseModel):
+    status: Literal["ok", "degraded"]
+    version: str
+    database: Literal["ok", "unavailable"]
+
+
+def create_app(
+    settings: Settings | None = None, session_factory: sessionmaker[Session] | None = None
+) -> FastAPI:
+    """Build the app; tests pass their own session factory bound to a test database."""
+    settings = settings or get_settings()
+    if session_factory is None:
+        session_factory = make_session_factory(make_engine(settings.database_url))
+
+    app = FastAPI(title="Sidetrack", version=__version__)
+    app.state.settings = settings
+    app.state.session_factory = session_factory
+    install_error_handlers(app)
+
+    @app.get("/health", tags=["meta"])
+    def health(session: DbSession, response: Response) -> Health:
+        try:
+            session.execute(text("SELECT 1"))
+        except SQLAlchemyError:
+            session.rollback()
+            response.status_code = 503
+            return Health(status="degraded", version=__version__, database="unavailable")
+        return Health(status="ok", version=__version__, database="ok")
+
+    return app

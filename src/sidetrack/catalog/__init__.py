@@ -1,0 +1,1 @@
+"""The music catalog: albums, tracks, genre tags and per-track audio features."""

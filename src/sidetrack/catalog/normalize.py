@@ -1,0 +1,28 @@
+"""Name normalisation for catalog matching: one spelling of a name, whatever people typed."""
+
+import re
+import unicodedata
+
+_SPACES = re.compile(r"\s+")
+KEY_SEPARATOR = "\x1f"  # cannot occur in a name, so "a|b" + "c" never collides with "a" + "b|c"
+
+
+def normalize_name(name: str) -> str:
+    """Casefold, strip accents, fold compatibility forms (NFKC) and collapse white space.
+
+    "  Björk ", "BJORK" and "bjork" become "bjork"; full-width letters become ASCII.
+    """
+    folded = unicodedata.normalize("NFKC", name).casefold()
+    without_accents = "".join(
+        char for char in unicodedata.normalize("NFKD", folded) if not unicodedata.combining(char)
+    )
+    return _SPACES.sub(" ", unicodedata.normalize("NFC", without_accents)).strip()
+
+
+def match_key(artist_name: str, title: str) -> str:
+    return f"{normalize_name(artist_name)}{KEY_SEPARATOR}{normalize_name(title)}"
+
+
+def tag_slug(tag: str) -> str:
+    """Genre tags: "Hip-Hop", "hip hop" and "HIP_HOP" are one tag, "hip hop"."""
+    return _SPACES.sub(" ", re.sub(r"[-_/]+", " ", normalize_name(tag))).strip()

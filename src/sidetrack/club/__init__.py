@@ -1,0 +1,1 @@
+"""The weekly album club: weeks, nominations, ranked votes and ratings."""

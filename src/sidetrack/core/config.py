@@ -1,0 +1,72 @@
+"""Settings read from SIDETRACK_* environment variables (and a .env file), validated at start-up."""
+
+from functools import lru_cache
+from pathlib import Path
+
+from platformdirs import user_data_dir
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+DATA_DIR = Path(user_data_dir("sidetrack", appauthor=False))
+
+
+def default_database_url() -> str:
+    return f"sqlite:///{DATA_DIR / 'sidetrack.db'}"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="SIDETRACK_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    database_url: str = Field(default_factory=default_database_url)
+    # Fernet key for OAuth tokens at rest; when unset, one is generated once into the data dir.
+    secret_key: SecretStr | None = None
+    data_dir: Path = DATA_DIR
+    log_level: str = "INFO"
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_database(cls, value: str) -> str:
+        try:
+            url = make_url(value)
+        except ArgumentError:
+            raise ValueError(
+                "not a database URL; expected sqlite:///PATH or postgresql+psycopg://USER@HOST/DB"
+            ) from None
+        if url.get_backend_name() not in {"sqlite", "postgresql"}:
+            raise ValueError(
+                f"unsupported database '{url.get_backend_name()}'; use sqlite or postgresql"
+            )
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        level = value.upper()
+        if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+            raise ValueError("must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL")
+        return level
+
+
+class SettingsError(Exception):
+    """A setting is malformed; the message is one line naming it and what is wrong."""
+
+
+def describe_validation_error(error: ValidationError, prefix: str = "SIDETRACK_") -> str:
+    parts = []
+    for problem in error.errors():
+        name = prefix + "_".join(str(p) for p in problem["loc"]).upper()
+        message = problem["msg"].removeprefix("Value error, ")
+        parts.append(f"{name}: {message}")
+    return "; ".join(parts)
+
+
+@lru_cache
+def get_settings() -> Settings:
+    try:
+        return Settings()
+    except ValidationError as error:
+        raise SettingsError(f"invalid setting {describe_validation_error(error)}") from None

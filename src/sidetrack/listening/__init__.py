@@ -1,0 +1,1 @@
+"""Members' listening history and the taste profiles derived from it."""

@@ -1,0 +1,62 @@
+"""Tables for plays (ListenEvent) and each member's aggregated taste (TasteProfile)."""
+
+import uuid
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from sidetrack.catalog.models import Track
+from sidetrack.core.db import Base
+from sidetrack.core.enums import string_enum
+from sidetrack.core.types import PortableJSON, utcnow
+from sidetrack.users.models import User
+
+
+class ListenSource(StrEnum):
+    SPOTIFY = "spotify"
+    LASTFM = "lastfm"
+    LISTENBRAINZ = "listenbrainz"
+
+
+class ListenEvent(Base):
+    """One play. The primary key is the play's identity, so the same play is stored once.
+
+    (user_id, played_at, track_id) leads with the member and time, which is how every read
+    goes (a member's history, newest first; a member's plays in a range), so one index serves
+    both uniqueness and those scans, and inserts of one member's history append in key order.
+    """
+
+    __tablename__ = "listen_events"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    played_at: Mapped[datetime] = mapped_column(primary_key=True)  # start of the play, UTC
+    track_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("tracks.id", ondelete="CASCADE"), primary_key=True
+    )
+    source: Mapped[ListenSource] = mapped_column(string_enum(ListenSource, "source"))
+    # The source's own id for this play, where it has one (e.g. a ListenBrainz recording_msid).
+    source_id: Mapped[str | None] = mapped_column(String(128))
+    ms_played: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    user: Mapped[User] = relationship(lazy="raise")
+    track: Mapped[Track] = relationship(lazy="raise")
+
+
+class TasteProfile(Base):
+    __tablename__ = "taste_profiles"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    genre_histogram: Mapped[dict[str, Any] | None] = mapped_column(PortableJSON)
+    feature_means: Mapped[dict[str, Any] | None] = mapped_column(PortableJSON)
+    time_of_day_histogram: Mapped[dict[str, Any] | None] = mapped_column(PortableJSON)
+    last_computed_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship(lazy="raise")

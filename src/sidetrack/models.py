@@ -1,0 +1,33 @@
+"""Imports every domain's tables, so Base.metadata is complete (for Alembic and tests)."""
+
+from sidetrack.catalog.models import Album, GenreTag, Track, TrackFeatures, album_genre_tags
+from sidetrack.club.models import Nomination, Rating, Vote, Week, WeekPhase
+from sidetrack.core.db import Base
+from sidetrack.listening.models import ListenEvent, ListenSource, TasteProfile
+from sidetrack.social.models import Compatibility, Follow, UserRecommendation
+from sidetrack.users.models import LinkedAccount, ProviderType, User
+
+metadata = Base.metadata
+
+__all__ = [
+    "Album",
+    "Compatibility",
+    "Follow",
+    "GenreTag",
+    "LinkedAccount",
+    "ListenEvent",
+    "ListenSource",
+    "Nomination",
+    "ProviderType",
+    "Rating",
+    "TasteProfile",
+    "Track",
+    "TrackFeatures",
+    "User",
+    "UserRecommendation",
+    "Vote",
+    "Week",
+    "WeekPhase",
+    "album_genre_tags",
+    "metadata",
+]

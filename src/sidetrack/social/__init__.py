@@ -1,0 +1,1 @@
+"""How members relate: follows, taste compatibility and recommendations."""

@@ -1,0 +1,1 @@
+"""Members of Sidetrack and their links to outside services."""
