@@ -1,0 +1,53 @@
+"""Settings: defaults, SIDETRACK_* overrides, and one-line errors for malformed values."""
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from sidetrack.cli import app
+from sidetrack.core.config import Settings, SettingsError, get_settings
+
+
+def test_database_defaults_to_sqlite_in_the_data_dir(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SIDETRACK_DATABASE_URL")
+    url = Settings().database_url
+    assert url.startswith("sqlite:///")
+    assert url.endswith("sidetrack.db")
+
+
+def test_database_url_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SIDETRACK_DATABASE_URL", "postgresql+psycopg://me@db.example/sidetrack")
+    assert get_settings().database_url == "postgresql+psycopg://me@db.example/sidetrack"
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "complaint"),
+    [
+        ("SIDETRACK_DATABASE_URL", "not a url", "not a database URL"),
+        ("SIDETRACK_DATABASE_URL", "mysql://root@localhost/x", "unsupported database 'mysql'"),
+        ("SIDETRACK_LOG_LEVEL", "loud", "must be one of"),
+    ],
+)
+def test_malformed_setting_names_the_setting(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str, complaint: str
+) -> None:
+    monkeypatch.setenv(name, value)
+    with pytest.raises(SettingsError) as error:
+        get_settings()
+    message = str(error.value)
+    assert name in message
+    assert complaint in message
+    assert "\n" not in message
+
+
+def test_cli_stops_with_one_line_and_nonzero_exit(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("SIDETRACK_DATABASE_URL", "mysql://root@localhost/x")
+    result = CliRunner().invoke(app, ["db", "upgrade"])
+    assert result.exit_code == 2
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1
+    assert "SIDETRACK_DATABASE_URL" in lines[0]
+    assert lines[0].startswith("error: ")
