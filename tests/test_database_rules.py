@@ -210,3 +210,16 @@ def test_same_play_is_stored_once(session: Session) -> None:
             )
         ),
     )
+
+
+def test_week_winner_must_be_one_of_its_own_nominations(session: Session) -> None:
+    week = create_week(session)
+    elsewhere = create_nomination(session)
+    own = create_nomination(session, week=week)
+    week.winner_nomination_id = own.id
+    session.flush()
+
+    def crown_another_weeks_nomination() -> None:
+        week.winner_nomination_id = elsewhere.id
+
+    refused(session, crown_another_weeks_nomination)

@@ -1,12 +1,14 @@
 """Alembic migrations build exactly the models' schema, and take it all down again."""
 
+import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import func, insert, inspect, select
 
 from sidetrack.core.db import make_engine
 from sidetrack.core.migrations import downgrade, upgrade
@@ -66,3 +68,51 @@ def test_downgrade_base_empties_the_database(empty_database: str) -> None:
     assert table_names(empty_database) <= {"alembic_version"}
     upgrade(empty_database)  # and the way back up still works
     assert schema_differences(empty_database) == []
+
+
+def test_upgrading_keeps_existing_rows(empty_database: str) -> None:
+    """Later migrations rebuild tables on SQLite; the club's rows must survive that."""
+    upgrade(empty_database, "0001")
+    now = datetime.now(UTC)
+    user, album, week, nomination = (uuid.uuid4() for _ in range(4))
+    stamps = {"created_at": now, "updated_at": now}
+    rows = {  # only columns that exist at revision 0001
+        "users": {"id": user, "display_name": "Ann", **stamps},
+        "albums": {"id": album, "title": "T", "artist_name": "A", "match_key": "a t", **stamps},
+        "weeks": {"id": week, "label": "WEEK 001", "phase": "poll", **stamps},
+        "nominations": {
+            "id": nomination,
+            "week_id": week,
+            "user_id": user,
+            "album_id": album,
+            **stamps,
+        },
+        "votes": {
+            "id": uuid.uuid4(),
+            "week_id": week,
+            "user_id": user,
+            "nomination_id": nomination,
+            "rank": 1,
+            **stamps,
+        },
+        "ratings": {
+            "id": uuid.uuid4(),
+            "week_id": week,
+            "user_id": user,
+            "album_id": album,
+            "value": 4.5,
+            **stamps,
+        },
+    }
+    engine = make_engine(empty_database)
+    try:
+        with engine.begin() as connection:
+            for table, row in rows.items():
+                connection.execute(insert(metadata.tables[table]).values(**row))
+        upgrade(empty_database)
+        with engine.connect() as connection:
+            for table in rows:
+                count = connection.execute(select(func.count()).select_from(metadata.tables[table]))
+                assert count.scalar_one() == 1, table
+    finally:
+        engine.dispose()

@@ -1,14 +1,19 @@
 """The `sidetrack` command: database migrations, the web server, and the demo club."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated, NoReturn
 
 import typer
+from sqlalchemy.orm import Session
 
 from sidetrack.core.config import Settings, SettingsError, get_settings
 
 app = typer.Typer(help="Sidetrack: the album club, its archive, and the music tracker.")
 db_app = typer.Typer(help="Database schema management.")
 app.add_typer(db_app, name="db")
+token_app = typer.Typer(help="API tokens for the bot, organisers and the worker.")
+app.add_typer(token_app, name="token")
 
 
 def fail(message: str, code: int = 2) -> NoReturn:
@@ -21,6 +26,22 @@ def load_settings() -> Settings:
         return get_settings()
     except SettingsError as error:
         fail(str(error))
+
+
+@contextmanager
+def database_session() -> Iterator[Session]:
+    """A migrated database and one transaction for a command."""
+    from sidetrack.core.db import make_engine, make_session_factory, transaction
+    from sidetrack.core.migrations import upgrade
+
+    settings = load_settings()
+    upgrade(settings.database_url)
+    engine = make_engine(settings.database_url)
+    try:
+        with transaction(make_session_factory(engine)) as session:
+            yield session
+    finally:
+        engine.dispose()
 
 
 @db_app.command("upgrade")
@@ -56,15 +77,28 @@ def serve(
 @app.command()
 def demo() -> None:
     """Fill the database with a deterministic demo club (safe to run again: it adds nothing)."""
-    from sidetrack.core.db import make_engine, make_session_factory, transaction
-    from sidetrack.core.migrations import upgrade
     from sidetrack.demo import load_demo
 
-    settings = load_settings()
-    upgrade(settings.database_url)
-    with transaction(make_session_factory(make_engine(settings.database_url))) as session:
+    with database_session() as session:
         report = load_demo(session)
     typer.echo(report)
+
+
+@token_app.command("create")
+def token_create(
+    name: Annotated[str, typer.Argument(help="Who or what the token is for, e.g. 'discord-bot'.")],
+    scope: Annotated[list[str], typer.Option("--scope", help="A scope to grant; repeat for more.")],
+) -> None:
+    """Make an API token and print it alone on stdout (it is stored only as a hash)."""
+    from sidetrack.core.errors import SidetrackError
+    from sidetrack.users.service import create_api_token
+
+    try:
+        with database_session() as session:
+            _row, token = create_api_token(session, name, scope)
+    except SidetrackError as error:
+        fail(error.message)
+    typer.echo(token)
 
 
 if __name__ == "__main__":

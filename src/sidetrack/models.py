@@ -5,12 +5,13 @@ from sidetrack.club.models import Nomination, Rating, Vote, Week, WeekPhase
 from sidetrack.core.db import Base
 from sidetrack.listening.models import ListenEvent, ListenSource, TasteProfile
 from sidetrack.social.models import Compatibility, Follow, UserRecommendation
-from sidetrack.users.models import LinkedAccount, ProviderType, User
+from sidetrack.users.models import ApiToken, LinkedAccount, ProviderType, User
 
 metadata = Base.metadata
 
 __all__ = [
     "Album",
+    "ApiToken",
     "Compatibility",
     "Follow",
     "GenreTag",

@@ -34,6 +34,15 @@ class WeekPhase(StrEnum):
 
 class Week(UUIDPrimaryKey, Timestamps, Base):
     __tablename__ = "weeks"
+    __table_args__ = (
+        # use_alter: weeks and nominations refer to each other.
+        ForeignKeyConstraint(
+            ["winner_nomination_id", "id"],
+            ["nominations.id", "nominations.week_id"],
+            name="fk_weeks_winner_nomination_of_week",
+            use_alter=True,
+        ),
+    )
 
     label: Mapped[str] = mapped_column(String(255))  # e.g. "WEEK 003 [2025-11-24]"
     week_number: Mapped[int | None] = mapped_column(Integer, unique=True)
@@ -50,6 +59,13 @@ class Week(UUIDPrimaryKey, Timestamps, Base):
     winner_album_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("albums.id", ondelete="SET NULL"), index=True
     )
+    # The nomination that won (the album alone is ambiguous when two members nominate it);
+    # the composite key in __table_args__ keeps it one of this week's nominations.
+    winner_nomination_id: Mapped[uuid.UUID | None] = mapped_column()
+    # Set when an organiser replaced the tallied winner: who, when and why.
+    winner_override_by: Mapped[str | None] = mapped_column(String(120))
+    winner_override_at: Mapped[datetime | None]
+    winner_override_reason: Mapped[str | None] = mapped_column(Text)
 
     # Discord snowflakes need 64 bits.
     nominations_thread_id: Mapped[int | None] = mapped_column(BigInteger)
@@ -58,8 +74,14 @@ class Week(UUIDPrimaryKey, Timestamps, Base):
     ratings_thread_id: Mapped[int | None] = mapped_column(BigInteger)
 
     winner_album: Mapped[Album | None] = relationship(lazy="raise")
+    winner_nomination: Mapped["Nomination | None"] = relationship(
+        foreign_keys=[winner_nomination_id], lazy="raise", post_update=True, viewonly=True
+    )
     nominations: Mapped[list["Nomination"]] = relationship(
-        back_populates="week", lazy="raise", order_by="Nomination.created_at"
+        back_populates="week",
+        lazy="raise",
+        order_by="Nomination.created_at",
+        foreign_keys="Nomination.week_id",
     )
     votes: Mapped[list["Vote"]] = relationship(back_populates="week", lazy="raise")
     ratings: Mapped[list["Rating"]] = relationship(back_populates="week", lazy="raise")
@@ -86,7 +108,9 @@ class Nomination(UUIDPrimaryKey, Timestamps, Base):
     decade: Mapped[str | None] = mapped_column(String(16))
     country: Mapped[str | None] = mapped_column(String(64))
 
-    week: Mapped[Week] = relationship(back_populates="nominations", lazy="raise")
+    week: Mapped[Week] = relationship(
+        back_populates="nominations", lazy="raise", foreign_keys=[week_id]
+    )
     user: Mapped[User] = relationship(lazy="raise")
     album: Mapped[Album] = relationship(lazy="raise")
     votes: Mapped[list["Vote"]] = relationship(
@@ -139,6 +163,7 @@ class Rating(UUIDPrimaryKey, Timestamps, Base):
             postgresql_where=text("week_id IS NULL"),
         ),
         Index("ix_ratings_album_id", "album_id"),
+        Index("ix_ratings_user_id", "user_id"),
     )
 
     week_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("weeks.id", ondelete="CASCADE"))
@@ -147,6 +172,9 @@ class Rating(UUIDPrimaryKey, Timestamps, Base):
     value: Mapped[float]
     favorite_track: Mapped[str | None] = mapped_column(String(255))
     review: Mapped[str | None] = mapped_column(Text)
+    # Moderation keeps a hidden review, with who hid it and when.
+    review_hidden_at: Mapped[datetime | None]
+    review_hidden_by: Mapped[str | None] = mapped_column(String(120))
 
     week: Mapped[Week | None] = relationship(back_populates="ratings", lazy="raise")
     user: Mapped[User] = relationship(lazy="raise")

@@ -26,6 +26,7 @@ class Settings(BaseSettings):
     secret_key: SecretStr | None = None
     data_dir: Path = DATA_DIR
     log_level: str = "INFO"
+    club_nominations_per_member: int = Field(default=1, ge=1, le=10)
 
     @field_validator("database_url")
     @classmethod

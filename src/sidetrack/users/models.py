@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from sidetrack.core.db import Base, Timestamps, UUIDPrimaryKey
 from sidetrack.core.enums import string_enum
-from sidetrack.core.types import EncryptedText
+from sidetrack.core.types import EncryptedText, PortableJSON, utcnow
 
 
 class ProviderType(StrEnum):
@@ -51,3 +51,19 @@ class LinkedAccount(UUIDPrimaryKey, Timestamps, Base):
     token_expires_at: Mapped[datetime | None]
 
     user: Mapped[User] = relationship(back_populates="linked_accounts", lazy="raise")
+
+
+class ApiToken(UUIDPrimaryKey, Base):
+    """A bearer token for the API. Only its SHA-256 is stored; the token is shown once."""
+
+    __tablename__ = "api_tokens"
+
+    name: Mapped[str] = mapped_column(String(120))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    scopes: Mapped[list[str]] = mapped_column(PortableJSON)
+    # Set for a member's own token (e.g. their ListenBrainz-compatible scrobbling token).
+    user_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[datetime | None]
