@@ -1,0 +1,189 @@
+"""Pydantic schemas for reading and writing the club: Week, Nomination, Vote, Rating."""
+
+import uuid
+from typing import Annotated, Literal
+
+from pydantic import (
+    AwareDatetime,
+    BeforeValidator,
+    Field,
+    PlainSerializer,
+    Strict,
+    StringConstraints,
+)
+
+from sidetrack.club.models import WeekPhase
+from sidetrack.core.schemas import INT32_MAX, HttpUrlStr, NotNull, ReadModel, WriteModel
+
+BIGINT_MAX = 2**63 - 1
+
+
+def _digits_to_int(value: object) -> object:
+    # JSON clients send snowflakes as strings to keep their precision; the bot passes ints.
+    if isinstance(value, str) and value.isascii() and value.isdigit():
+        return int(value)
+    return value
+
+
+# A Discord snowflake in a BIGINT column. Strict, so a float (already rounded) or a bool is
+# refused rather than quietly turned into a different id.
+ThreadId = Annotated[int, Strict(), Field(ge=1, le=BIGINT_MAX), BeforeValidator(_digits_to_int)]
+# JavaScript numbers are exact only up to 2**53 and snowflakes are larger, so output is a
+# string in every dump, while the attribute stays an int for Python callers such as the bot.
+ThreadIdOut = Annotated[int, PlainSerializer(str, return_type=str)]
+
+Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
+WeekNumber = Annotated[int, Field(ge=1, le=INT32_MAX)]
+Genre = Annotated[str, StringConstraints(max_length=64)]
+Decade = Annotated[str, StringConstraints(max_length=16)]
+Country = Annotated[str, StringConstraints(max_length=64)]
+Rank = Literal[1, 2]
+RatingValue = Annotated[float, Field(ge=1.0, le=5.0, multiple_of=0.5)]
+FavoriteTrack = Annotated[str, StringConstraints(max_length=255)]
+
+
+class WeekRead(ReadModel):
+    id: uuid.UUID
+    label: str
+    week_number: int | None
+    phase: WeekPhase
+    nominations_close_at: AwareDatetime | None
+    poll_close_at: AwareDatetime | None
+    discussion_at: AwareDatetime | None
+    ratings_close_at: AwareDatetime | None
+    winner_album_id: uuid.UUID | None
+    winner_nomination_id: uuid.UUID | None
+    winner_override_by: str | None
+    winner_override_at: AwareDatetime | None
+    winner_override_reason: str | None
+    nominations_thread_id: ThreadIdOut | None
+    poll_thread_id: ThreadIdOut | None
+    winner_thread_id: ThreadIdOut | None
+    ratings_thread_id: ThreadIdOut | None
+    created_at: AwareDatetime
+    updated_at: AwareDatetime
+
+
+class WeekCreate(WriteModel):
+    """The winner is not input: the tally, or an audited override, sets it (club.service).
+
+    The phase may be given, so a past week can be entered already closed.
+    """
+
+    label: Label
+    week_number: WeekNumber | None = None
+    phase: WeekPhase = WeekPhase.NOMINATIONS
+    nominations_close_at: AwareDatetime | None = None
+    poll_close_at: AwareDatetime | None = None
+    discussion_at: AwareDatetime | None = None
+    ratings_close_at: AwareDatetime | None = None
+    nominations_thread_id: ThreadId | None = None
+    poll_thread_id: ThreadId | None = None
+    winner_thread_id: ThreadId | None = None
+    ratings_thread_id: ThreadId | None = None
+
+
+class WeekUpdate(WriteModel):
+    """Not the phase nor the winner: the service moves a week forward and records winners."""
+
+    label: Annotated[Label | None, NotNull] = None
+    week_number: WeekNumber | None = None
+    nominations_close_at: AwareDatetime | None = None
+    poll_close_at: AwareDatetime | None = None
+    discussion_at: AwareDatetime | None = None
+    ratings_close_at: AwareDatetime | None = None
+    nominations_thread_id: ThreadId | None = None
+    poll_thread_id: ThreadId | None = None
+    winner_thread_id: ThreadId | None = None
+    ratings_thread_id: ThreadId | None = None
+
+
+class NominationRead(ReadModel):
+    id: uuid.UUID
+    week_id: uuid.UUID
+    user_id: uuid.UUID
+    album_id: uuid.UUID
+    pitch: str | None
+    pitch_track_url: str | None
+    genre: str | None
+    decade: str | None
+    country: str | None
+    created_at: AwareDatetime
+    updated_at: AwareDatetime
+
+
+class NominationCreate(WriteModel):
+    week_id: uuid.UUID
+    user_id: uuid.UUID
+    album_id: uuid.UUID
+    pitch: str | None = None
+    pitch_track_url: HttpUrlStr | None = None
+    genre: Genre | None = None
+    decade: Decade | None = None
+    country: Country | None = None
+
+
+class NominationUpdate(WriteModel):
+    """The pitch and tags: votes point at a nomination, so its week and album stay put."""
+
+    pitch: str | None = None
+    pitch_track_url: HttpUrlStr | None = None
+    genre: Genre | None = None
+    decade: Decade | None = None
+    country: Country | None = None
+
+
+class VoteRead(ReadModel):
+    id: uuid.UUID
+    week_id: uuid.UUID
+    user_id: uuid.UUID
+    nomination_id: uuid.UUID
+    rank: int
+    created_at: AwareDatetime
+    updated_at: AwareDatetime
+
+
+class VoteCreate(WriteModel):
+    week_id: uuid.UUID
+    user_id: uuid.UUID
+    nomination_id: uuid.UUID
+    rank: Rank
+
+
+class VoteUpdate(WriteModel):
+    """A member may move a vote to another nomination or rank; whose and which week stay."""
+
+    nomination_id: Annotated[uuid.UUID | None, NotNull] = None
+    rank: Annotated[Rank | None, NotNull] = None
+
+
+class RatingRead(ReadModel):
+    id: uuid.UUID
+    week_id: uuid.UUID | None
+    user_id: uuid.UUID
+    album_id: uuid.UUID
+    value: float
+    favorite_track: str | None
+    # The review stays readable here for moderators: public output must drop it when hidden.
+    review: str | None
+    review_hidden_at: AwareDatetime | None
+    review_hidden_by: str | None
+    created_at: AwareDatetime
+    updated_at: AwareDatetime
+
+
+class RatingCreate(WriteModel):
+    """week_id set rates that week's winner for the club; None is a personal rating."""
+
+    week_id: uuid.UUID | None = None
+    user_id: uuid.UUID
+    album_id: uuid.UUID
+    value: RatingValue
+    favorite_track: FavoriteTrack | None = None
+    review: str | None = None
+
+
+class RatingUpdate(WriteModel):
+    value: Annotated[RatingValue | None, NotNull] = None
+    favorite_track: FavoriteTrack | None = None
+    review: str | None = None
