@@ -7,6 +7,7 @@ PostgreSQL when SIDETRACK_TEST_POSTGRES_URL names a server we may create databas
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from sqlalchemy import Connection, Engine
@@ -15,6 +16,9 @@ from sqlalchemy.orm import Session
 from sidetrack.core.db import make_engine
 from sidetrack.core.migrations import upgrade
 from tests.databases import temporary_postgres_database
+
+if TYPE_CHECKING:
+    from fastapi.testclient import TestClient
 
 POSTGRES_URL = os.environ.get("SIDETRACK_TEST_POSTGRES_URL")
 BACKENDS = ["sqlite", "postgresql"] if POSTGRES_URL else ["sqlite"]
@@ -76,3 +80,39 @@ def session(connection: Connection) -> Iterator[Session]:
         bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
     ) as session:
         yield session
+
+
+@pytest.fixture
+def client(connection: Connection) -> Iterator["TestClient"]:
+    """The real app, its sessions joined to the test's transaction (rolled back afterwards)."""
+    from fastapi.testclient import TestClient
+    from sqlalchemy.orm import sessionmaker
+
+    from sidetrack.app import create_app
+    from sidetrack.core.config import get_settings
+
+    factory = sessionmaker(
+        bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+    )
+    with TestClient(create_app(get_settings(), factory)) as test_client:
+        yield test_client
+
+
+def _token_headers(session: Session, *scopes: str) -> dict[str, str]:
+    from sidetrack.users.service import create_api_token
+
+    _row, token = create_api_token(session, f"test {' '.join(scopes)}", scopes)
+    session.commit()
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture
+def bot(session: Session) -> dict[str, str]:
+    """Headers of a club:write token, as the Discord bot has."""
+    return _token_headers(session, "club:write")
+
+
+@pytest.fixture
+def organiser(session: Session) -> dict[str, str]:
+    """Headers of a club:admin token, as organisers have."""
+    return _token_headers(session, "club:admin")

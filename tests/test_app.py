@@ -1,23 +1,12 @@
 """The app factory and /health."""
 
-from collections.abc import Iterator
-
-import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Connection
 from sqlalchemy.orm import Session, sessionmaker
 
 from sidetrack import __version__
 from sidetrack.app import create_app
 from sidetrack.core.config import get_settings
 from sidetrack.core.db import make_engine, make_session_factory
-
-
-@pytest.fixture
-def client(connection: Connection) -> Iterator[TestClient]:
-    factory = sessionmaker(bind=connection, join_transaction_mode="create_savepoint")
-    with TestClient(create_app(get_settings(), factory)) as client:
-        yield client
 
 
 def test_health_reports_version_and_database(client: TestClient) -> None:

@@ -9,6 +9,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from sidetrack import __version__
+from sidetrack.club import api as club_api
 from sidetrack.core.config import Settings, get_settings
 from sidetrack.core.db import make_engine, make_session_factory
 from sidetrack.core.http import DbSession, install_error_handlers
@@ -32,6 +33,7 @@ def create_app(
     app.state.settings = settings
     app.state.session_factory = session_factory
     install_error_handlers(app)
+    app.include_router(club_api.router, prefix="/api")
 
     @app.get("/health", tags=["meta"])
     def health(session: DbSession, response: Response) -> Health:

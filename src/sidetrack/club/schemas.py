@@ -5,11 +5,13 @@ from typing import Annotated, Literal
 
 from pydantic import (
     AwareDatetime,
+    BaseModel,
     BeforeValidator,
     Field,
     PlainSerializer,
     Strict,
     StringConstraints,
+    model_validator,
 )
 
 from sidetrack.club.models import WeekPhase
@@ -187,3 +189,193 @@ class RatingUpdate(WriteModel):
     value: Annotated[RatingValue | None, NotNull] = None
     favorite_track: FavoriteTrack | None = None
     review: str | None = None
+
+
+# --- the HTTP API's requests ---------------------------------------------------------------
+
+DiscordId = Annotated[str, StringConstraints(pattern=r"^[0-9]{1,20}$")]
+DisplayName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
+ReleaseYear = Annotated[int, Field(ge=1000, le=2999)]
+MusicBrainzId = Annotated[
+    str,
+    StringConstraints(
+        strip_whitespace=True,
+        to_lower=True,
+        pattern=r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$",
+    ),
+]
+SpotifyId = Annotated[str, StringConstraints(pattern=r"^[0-9A-Za-z]{22}$")]
+Text = Annotated[str, StringConstraints(max_length=10_000)]
+
+
+class MemberRef(WriteModel):
+    """Who acts: by Sidetrack id, or by Discord id (found or created, as the bot knows them)."""
+
+    discord_id: DiscordId | None = None
+    user_id: uuid.UUID | None = None
+    display_name: DisplayName | None = None
+
+    @model_validator(mode="after")
+    def _named(self) -> "MemberRef":
+        if (self.discord_id is None) == (self.user_id is None):
+            raise ValueError("give exactly one of discord_id and user_id")
+        return self
+
+
+class AlbumInput(WriteModel):
+    title: Name
+    artist_name: Name
+    release_year: ReleaseYear | None = None
+    musicbrainz_id: MusicBrainzId | None = None
+    spotify_id: SpotifyId | None = None
+
+
+class NominationSubmit(WriteModel):
+    user: MemberRef
+    album: AlbumInput
+    pitch: Text | None = None
+    pitch_track_url: HttpUrlStr | None = None
+    genre: Genre | None = None
+    decade: Decade | None = None
+    country: Country | None = None
+
+
+class NominationCorrection(WriteModel):
+    """An organiser's fix of a nomination: its album and/or tags."""
+
+    album: AlbumInput | None = None
+    genre: Genre | None = None
+    decade: Decade | None = None
+    country: Country | None = None
+
+
+class VoteSubmit(WriteModel):
+    user: MemberRef
+    nomination_id: uuid.UUID
+    rank: Rank
+
+
+class RatingSubmit(WriteModel):
+    user: MemberRef
+    value: RatingValue
+    favorite_track: FavoriteTrack | None = None
+    review: Text | None = None
+
+
+class WinnerOverride(WriteModel):
+    nomination_id: uuid.UUID
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+
+
+# --- the HTTP API's responses --------------------------------------------------------------
+
+
+class MemberSummary(BaseModel):
+    id: uuid.UUID
+    display_name: str
+    handle: str | None
+
+
+class AlbumSummary(BaseModel):
+    id: uuid.UUID
+    title: str
+    artist_name: str
+    release_year: int | None
+    spotify_id: str | None
+    musicbrainz_id: str | None
+    cover_url: str | None
+    genres: list[str]
+
+
+class NominationDetail(BaseModel):
+    id: uuid.UUID
+    week_id: uuid.UUID
+    nominator: MemberSummary
+    album: AlbumSummary
+    pitch: str | None
+    pitch_track_url: str | None
+    genre: str | None
+    decade: str | None
+    country: str | None
+    created_at: AwareDatetime
+
+
+class PollResult(BaseModel):
+    nomination_id: uuid.UUID
+    album: AlbumSummary
+    nominator: MemberSummary
+    points: int
+    first_place_votes: int
+    second_place_votes: int
+    position: int
+
+
+class PollSummary(BaseModel):
+    results: list[PollResult]
+    winner_nomination_id: uuid.UUID | None
+    tie: bool = Field(description="The top is tied on points and first-place votes.")
+    tied_nomination_ids: list[uuid.UUID]
+    tie_break: Literal["first_place_votes", "earliest_nomination"] | None = Field(
+        description="What decided the winner when points alone did not."
+    )
+    voter_count: int
+    final: bool = Field(description="The poll is closed and the winner recorded.")
+    overridden: bool = Field(description="An organiser replaced the tallied winner.")
+
+
+class RatingDetail(BaseModel):
+    id: uuid.UUID
+    member: MemberSummary
+    value: float
+    favorite_track: str | None
+    review: str | None = Field(description="Null when there is none or it was hidden.")
+    review_hidden: bool
+    created_at: AwareDatetime
+    updated_at: AwareDatetime
+
+
+class RatingsSummary(BaseModel):
+    average: float | None = Field(description="Rounded half-up to 2 decimals.")
+    median: float | None
+    count: int
+    histogram: dict[str, int] = Field(description='Counts for "1.0", "1.5", … "5.0".')
+
+
+class WeekFields(BaseModel):
+    id: uuid.UUID
+    label: str
+    week_number: int | None
+    phase: WeekPhase
+    nominations_close_at: AwareDatetime | None
+    poll_close_at: AwareDatetime | None
+    discussion_at: AwareDatetime | None
+    ratings_close_at: AwareDatetime | None
+    nominations_thread_id: ThreadIdOut | None
+    poll_thread_id: ThreadIdOut | None
+    winner_thread_id: ThreadIdOut | None
+    ratings_thread_id: ThreadIdOut | None
+
+
+class WeekListItem(WeekFields):
+    winner: NominationDetail | None
+    rating_count: int
+    rating_average: float | None
+
+
+class WeekList(BaseModel):
+    items: list[WeekListItem]
+    total: int
+    limit: int
+    offset: int
+
+
+class WeekDetail(WeekFields):
+    winner: NominationDetail | None
+    winner_override_by: str | None
+    winner_override_at: AwareDatetime | None
+    winner_override_reason: str | None
+    nominations: list[NominationDetail]
+    poll: PollSummary | None = Field(description="Absent while nominations are open.")
+    ratings_summary: RatingsSummary
+    ratings: list[RatingDetail]

@@ -9,14 +9,14 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, selectinload
 
 from sidetrack.catalog.service import find_or_create_album, find_or_create_genre_tag
 from sidetrack.club.models import Nomination, Rating, Vote, Week, WeekPhase
 from sidetrack.club.scoring import Candidate, Tally, tally_poll
 from sidetrack.core.config import get_settings
-from sidetrack.core.errors import Conflict, InvalidInput, NotFound
+from sidetrack.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from sidetrack.core.types import utcnow
 from sidetrack.users.models import User
 
@@ -43,7 +43,13 @@ def get_week(session: Session, week_id: uuid.UUID) -> Week:
     return week
 
 
-def create_week(session: Session, **fields: Any) -> Week:
+def create_week(session: Session, *, organiser: bool = False, **fields: Any) -> Week:
+    """A new week; only organisers may enter one past its first phase (the club's history)."""
+    phase = fields.get("phase", WeekPhase.NOMINATIONS)
+    if phase != WeekPhase.NOMINATIONS and not organiser:
+        raise Forbidden(
+            "Only organisers may create a week in a later phase", details={"phase": phase}
+        )
     number = fields.get("week_number")
     if number is not None and session.scalar(select(Week.id).where(Week.week_number == number)):
         raise Conflict(f"Week {number} already exists", details={"week_number": "taken"})
@@ -162,6 +168,8 @@ def submit_nomination(
     """Nominate an album; re-sending updates the member's nomination. Returns (row, created)."""
     week = get_week(session, week_id)
     _require_phase(week, NOMINATION_PHASES, "Nominations", organiser)
+    # Validate before any write, so a refused nomination leaves nothing pending in the session.
+    decade = normalize_decade(decade) if decade else None
     album = find_or_create_album(
         session,
         title=album_ref.title,
@@ -196,7 +204,7 @@ def submit_nomination(
     nomination.pitch = pitch
     nomination.pitch_track_url = pitch_track_url
     nomination.genre = " ".join(genre.split()) if genre else None
-    nomination.decade = normalize_decade(decade) if decade else None
+    nomination.decade = decade
     nomination.country = " ".join(country.split()) if country else None
     if genre:
         _tag_album(session, album.id, genre)
@@ -226,6 +234,13 @@ def withdraw_nomination(
                 "Only the nominator can withdraw a nomination", details={"user": "not nominator"}
             )
         _require_phase(get_week(session, week_id), NOMINATION_PHASES, "Withdrawals", False)
+    if get_week(session, week_id).winner_nomination_id == nomination.id:
+        raise Conflict(
+            "The week's winner cannot be withdrawn; override the winner first",
+            details={"nomination_id": "the week's winner"},
+        )
+    # Its votes go with it (left to the ORM, it would try to null their keys instead).
+    session.execute(delete(Vote).where(Vote.nomination_id == nomination.id))
     session.delete(nomination)
     session.flush()
 
@@ -253,6 +268,9 @@ def correct_nomination(
             f"No nomination with id {nomination_id}",
             details={"nomination_id": str(nomination_id)},
         )
+    # Validate before any write, so a refused correction changes nothing.
+    if tags.get("decade"):
+        tags["decade"] = normalize_decade(tags["decade"])
     if album_ref is not None:
         album = find_or_create_album(
             session,
@@ -266,12 +284,15 @@ def correct_nomination(
         week = get_week(session, nomination.week_id)
         if week.winner_nomination_id == nomination.id:
             week.winner_album_id = album.id
+            # As in override_winner: the week's ratings rate its winner's album.
+            for rating in session.scalars(select(Rating).where(Rating.week_id == week.id)):
+                rating.album_id = album.id
     if "genre" in tags:
         nomination.genre = tags["genre"]
         if tags["genre"]:
             _tag_album(session, nomination.album_id, tags["genre"])
     if "decade" in tags:
-        nomination.decade = normalize_decade(tags["decade"]) if tags["decade"] else None
+        nomination.decade = tags["decade"] or None
     if "country" in tags:
         nomination.country = tags["country"]
     session.flush()
