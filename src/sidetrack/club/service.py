@@ -269,8 +269,9 @@ def correct_nomination(
             details={"nomination_id": str(nomination_id)},
         )
     # Validate before any write, so a refused correction changes nothing.
-    if tags.get("decade"):
-        tags["decade"] = normalize_decade(tags["decade"])
+    decade = tags.get("decade")
+    if decade:
+        tags["decade"] = normalize_decade(decade)
     if album_ref is not None:
         album = find_or_create_album(
             session,
