@@ -3,7 +3,13 @@
 from sidetrack.catalog.models import Album, GenreTag, Track, TrackFeatures, album_genre_tags
 from sidetrack.club.models import Nomination, Rating, Vote, Week, WeekPhase
 from sidetrack.core.db import Base
-from sidetrack.listening.models import ListenEvent, ListenSource, TasteProfile
+from sidetrack.listening.models import (
+    ListenEvent,
+    ListenHourCount,
+    ListenSource,
+    ListenTrackTotal,
+    TasteProfile,
+)
 from sidetrack.social.models import Compatibility, Follow, UserRecommendation
 from sidetrack.users.models import ApiToken, LinkedAccount, ProviderType, User
 
@@ -17,7 +23,9 @@ __all__ = [
     "GenreTag",
     "LinkedAccount",
     "ListenEvent",
+    "ListenHourCount",
     "ListenSource",
+    "ListenTrackTotal",
     "Nomination",
     "ProviderType",
     "Rating",

@@ -5,7 +5,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ForeignKey, Integer, String
+from sqlalchemy import BigInteger, DateTime, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from sidetrack.catalog.models import Track
@@ -60,3 +60,39 @@ class TasteProfile(Base):
     last_computed_at: Mapped[datetime | None]
 
     user: Mapped[User] = relationship(lazy="raise")
+
+
+class ListenHourCount(Base):
+    """Plays per member per hour of THEIR local time, kept up to date by ingest.
+
+    Calendars, hour-of-day charts and range totals read these (at most 8,760 rows a year)
+    instead of scanning every play. Local time is the member's zone when the plays were
+    ingested; changing the zone rebuilds the member's rows (listening.service).
+    """
+
+    __tablename__ = "listen_hour_counts"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    # Naive on purpose: a wall-clock hour in the member's zone, not an instant.
+    local_hour: Mapped[datetime] = mapped_column(DateTime(timezone=False), primary_key=True)
+    plays: Mapped[int] = mapped_column(Integer)
+    ms_played: Mapped[int] = mapped_column(BigInteger)
+
+
+class ListenTrackTotal(Base):
+    """All-time plays of one track by one member, with the first and last time heard."""
+
+    __tablename__ = "listen_track_totals"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    track_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("tracks.id", ondelete="CASCADE"), primary_key=True
+    )
+    plays: Mapped[int] = mapped_column(Integer)
+    ms_played: Mapped[int] = mapped_column(BigInteger)
+    first_played_at: Mapped[datetime]
+    last_played_at: Mapped[datetime]

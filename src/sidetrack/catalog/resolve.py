@@ -1,0 +1,176 @@
+"""Batch resolution of played tracks to catalog rows, in a bounded number of queries.
+
+Matching order (docs/listening.md): Spotify track id, then MusicBrainz recording id, then the
+normalised names: the album by artist + album title, the track within it by artist + title.
+Plays with no album name share one "unknown album" per artist. A batch of any size costs a
+few queries per 500 distinct tracks, never one per play.
+"""
+
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Table, insert, select
+from sqlalchemy.orm import Session
+
+from sidetrack.catalog.models import Album, Track
+from sidetrack.catalog.normalize import match_key
+from sidetrack.core.types import utcnow
+
+CHUNK = 500  # ids per IN (...) list: well under SQLite's variable limit on every version
+
+
+@dataclass(frozen=True, slots=True)
+class TrackRef:
+    artist_name: str
+    track_title: str
+    album_title: str | None = None
+    duration_ms: int | None = None
+    recording_mbid: str | None = None
+    spotify_track_id: str | None = None
+    isrc: str | None = None
+
+    @property
+    def album_key(self) -> str:
+        return match_key(self.artist_name, self.album_title or "")
+
+    @property
+    def track_key(self) -> str:
+        return match_key(self.artist_name, self.track_title)
+
+
+@dataclass(frozen=True, slots=True)
+class ResolvedTrack:
+    id: uuid.UUID
+    duration_ms: int | None
+
+
+def _chunks(values: Sequence[Any]) -> Iterable[Sequence[Any]]:
+    for start in range(0, len(values), CHUNK):
+        yield values[start : start + CHUNK]
+
+
+def resolve_tracks(session: Session, refs: Sequence[TrackRef]) -> list[ResolvedTrack]:
+    """The catalog track of each ref (same order), creating albums and tracks that are new."""
+    resolved: dict[TrackRef, ResolvedTrack] = {}
+    distinct = list(dict.fromkeys(refs))
+
+    def found(ref: TrackRef, track_id: uuid.UUID, duration_ms: int | None) -> None:
+        resolved[ref] = ResolvedTrack(track_id, duration_ms or ref.duration_ms)
+
+    # Several refs can share one Spotify id with different spellings: all map to its track.
+    by_spotify: dict[str, list[TrackRef]] = {}
+    for ref in distinct:
+        if ref.spotify_track_id:
+            by_spotify.setdefault(ref.spotify_track_id, []).append(ref)
+    for chunk in _chunks(list(by_spotify)):
+        rows = session.execute(
+            select(Track.spotify_id, Track.id, Track.duration_ms).where(Track.spotify_id.in_(chunk))
+        )
+        for spotify_id, track_id, duration_ms in rows:
+            for ref in by_spotify[spotify_id]:
+                found(ref, track_id, duration_ms)
+
+    pending = [ref for ref in distinct if ref not in resolved and ref.recording_mbid]
+    by_mbid: dict[str, list[TrackRef]] = {}
+    for ref in pending:
+        by_mbid.setdefault(ref.recording_mbid or "", []).append(ref)
+    for chunk in _chunks(list(by_mbid)):
+        rows = session.execute(
+            select(Track.musicbrainz_id, Track.id, Track.duration_ms).where(
+                Track.musicbrainz_id.in_(chunk)
+            )
+        )
+        for mbid, track_id, duration_ms in rows:
+            for ref in by_mbid[mbid]:
+                found(ref, track_id, duration_ms)
+
+    _resolve_by_name(session, [ref for ref in distinct if ref not in resolved], resolved)
+    return [resolved[ref] for ref in refs]
+
+
+def _resolve_by_name(
+    session: Session, refs: list[TrackRef], resolved: dict[TrackRef, ResolvedTrack]
+) -> None:
+    if not refs:
+        return
+    albums = _albums_for(session, refs)
+    tracks: dict[tuple[uuid.UUID, str], ResolvedTrack] = {}
+    album_ids = list(set(albums.values()))
+    for chunk in _chunks(album_ids):
+        rows = session.execute(
+            select(Track.album_id, Track.match_key, Track.id, Track.duration_ms)
+            .where(Track.album_id.in_(chunk))
+            .order_by(Track.created_at)
+        )
+        for album_id, key, track_id, duration_ms in rows:
+            tracks.setdefault((album_id, key), ResolvedTrack(track_id, duration_ms))
+
+    new_rows: list[dict[str, Any]] = []
+    taken_spotify: set[str] = set()
+    taken_mbid: set[str] = set()
+    now = utcnow()
+    for ref in refs:
+        slot = (albums[ref.album_key], ref.track_key)
+        if slot not in tracks:
+            track_id = uuid.uuid4()
+            tracks[slot] = ResolvedTrack(track_id, ref.duration_ms)
+            # An id already claimed in this batch stays with its first track (ids are unique).
+            spotify_id = ref.spotify_track_id if ref.spotify_track_id not in taken_spotify else None
+            mbid = ref.recording_mbid if ref.recording_mbid not in taken_mbid else None
+            taken_spotify.add(spotify_id or "")
+            taken_mbid.add(mbid or "")
+            new_rows.append(
+                {
+                    "id": track_id,
+                    "album_id": slot[0],
+                    "title": ref.track_title[:255],
+                    "artist_name": ref.artist_name[:255],
+                    "duration_ms": ref.duration_ms,
+                    "musicbrainz_id": mbid,
+                    "spotify_id": spotify_id,
+                    "isrc": ref.isrc,
+                    "match_key": ref.track_key[:600],
+                    "created_at": now,
+                    "updated_at": now,
+                }
+            )
+        resolved[ref] = tracks[slot]
+    _bulk_insert(session, Track.__table__, new_rows)  # type: ignore[arg-type]
+
+
+def _albums_for(session: Session, refs: list[TrackRef]) -> dict[str, uuid.UUID]:
+    """Album id per album key, creating the albums not in the catalog yet."""
+    wanted = {ref.album_key: ref for ref in refs}
+    albums: dict[str, uuid.UUID] = {}
+    for chunk in _chunks(list(wanted)):
+        rows = session.execute(
+            select(Album.match_key, Album.id)
+            .where(Album.match_key.in_(chunk))
+            .order_by(Album.created_at)
+        )
+        for key, album_id in rows:
+            albums.setdefault(key, album_id)
+    now = utcnow()
+    new_rows = []
+    for key, ref in wanted.items():
+        if key not in albums:
+            albums[key] = uuid.uuid4()
+            new_rows.append(
+                {
+                    "id": albums[key],
+                    "title": (ref.album_title or "")[:255],
+                    "artist_name": ref.artist_name[:255],
+                    "match_key": key[:600],
+                    "created_at": now,
+                    "updated_at": now,
+                }
+            )
+    _bulk_insert(session, Album.__table__, new_rows)  # type: ignore[arg-type]
+    return albums
+
+
+def _bulk_insert(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
+    for start in range(0, len(rows), 5000):
+        session.execute(insert(table), rows[start : start + 5000])

@@ -1,0 +1,361 @@
+"""Storing members' plays: validation, cross-source de-duplication, insertion and rollups.
+
+The rule for "the same play" (docs/listening.md): one member, one track, and start times
+closer than the tolerance — 90 seconds, or half the track's length when that is shorter.
+Sources disagree on a play's time by up to about a minute, while two real plays of one
+track start at least its length apart, so half the length never merges two real plays.
+"""
+
+import bisect
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Table, delete, func, insert, select, text
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from sidetrack.catalog.models import Track
+from sidetrack.catalog.resolve import ResolvedTrack, TrackRef, resolve_tracks
+from sidetrack.core.types import utcnow
+from sidetrack.listening.models import (
+    ListenEvent,
+    ListenHourCount,
+    ListenTrackTotal,
+)
+from sidetrack.listening.records import ListenRecord
+from sidetrack.users.service import get_user
+
+MAX_TOLERANCE = timedelta(seconds=90)
+# ListenBrainz's lower bound for listened_at (2002-10-01): nothing older is a real scrobble.
+EARLIEST_PLAY = datetime(2002, 10, 1, tzinfo=UTC)
+FUTURE_SLACK = timedelta(hours=1)
+NAME_LIMIT = 255
+
+
+@dataclass
+class Rejection:
+    index: int
+    reason: str
+
+
+@dataclass
+class IngestResult:
+    received: int = 0
+    inserted: int = 0
+    duplicates: int = 0
+    rejected: list[Rejection] = field(default_factory=list)
+
+    def add(self, other: "IngestResult", offset: int = 0) -> None:
+        self.received += other.received
+        self.inserted += other.inserted
+        self.duplicates += other.duplicates
+        self.rejected.extend(Rejection(r.index + offset, r.reason) for r in other.rejected)
+
+
+def tolerance(duration_ms: int | None) -> timedelta:
+    if duration_ms is None or duration_ms <= 0:
+        return MAX_TOLERANCE
+    return min(MAX_TOLERANCE, timedelta(milliseconds=duration_ms / 2))
+
+
+def _problem(record: ListenRecord, now: datetime) -> str | None:
+    if not record.artist_name.strip():
+        return "artist_name is empty"
+    if not record.track_title.strip():
+        return "track_title is empty"
+    if "\x00" in record.artist_name + record.track_title + (record.album_title or ""):
+        return "a name contains a NUL character"
+    if record.played_at.tzinfo is None:
+        return "played_at has no time zone"
+    if record.played_at < EARLIEST_PLAY:
+        return "played_at is before 2002-10-01"
+    if record.played_at > now + FUTURE_SLACK:
+        return "played_at is in the future"
+    if record.ms_played is not None and record.ms_played < 0:
+        return "ms_played is negative"
+    return None
+
+
+def _ref(record: ListenRecord) -> TrackRef:
+    return TrackRef(
+        artist_name=" ".join(record.artist_name.split())[:NAME_LIMIT],
+        track_title=" ".join(record.track_title.split())[:NAME_LIMIT],
+        album_title=" ".join(record.album_title.split())[:NAME_LIMIT]
+        if record.album_title
+        else None,
+        duration_ms=record.duration_ms,
+        recording_mbid=record.recording_mbid,
+        spotify_track_id=record.spotify_track_id,
+        isrc=record.isrc,
+    )
+
+
+@dataclass(slots=True)
+class _Play:
+    track: ResolvedTrack
+    played_at: datetime
+    record: ListenRecord
+
+
+def ingest_listens(
+    session: Session, user_id: uuid.UUID, records: Sequence[ListenRecord]
+) -> IngestResult:
+    """Store one batch of a member's plays: valid ones in, duplicates counted, bad ones named.
+
+    Atomic with the caller's transaction: this only flushes.
+    """
+    user = get_user(session, user_id)
+    result = IngestResult(received=len(records))
+    now = utcnow()
+    valid: list[tuple[int, ListenRecord]] = []
+    for index, record in enumerate(records):
+        problem = _problem(record, now)
+        if problem:
+            result.rejected.append(Rejection(index, problem))
+        else:
+            valid.append((index, record))
+    if not valid:
+        return result
+
+    tracks = resolve_tracks(session, [_ref(record) for _index, record in valid])
+    plays = sorted(
+        (
+            _Play(track, record.played_at.astimezone(UTC).replace(microsecond=0), record)
+            for track, (_index, record) in zip(tracks, valid, strict=True)
+        ),
+        key=lambda play: play.played_at,
+    )
+    fresh = _drop_duplicates(session, user.id, plays)
+    result.duplicates = len(plays) - len(fresh)
+    inserted = _insert(session, user.id, fresh)
+    result.inserted = inserted
+    result.duplicates += len(fresh) - inserted
+    if inserted == len(fresh):
+        heard = ((play.track.id, play.played_at, _heard_ms(play)) for play in fresh)
+        _add_to_rollups(session, user.id, ZoneInfo(user.timezone), heard)
+    else:
+        # Someone stored some of these plays between our check and our insert: recount.
+        rebuild_rollups(session, user.id)
+    return result
+
+
+def _drop_duplicates(session: Session, user_id: uuid.UUID, plays: list[_Play]) -> list[_Play]:
+    """Plays that are neither stored already nor repeated earlier in this batch."""
+    known: dict[uuid.UUID, list[datetime]] = defaultdict(list)
+    low = plays[0].played_at - MAX_TOLERANCE
+    high = plays[-1].played_at + MAX_TOLERANCE
+    stored = session.execute(
+        select(ListenEvent.track_id, ListenEvent.played_at).where(
+            ListenEvent.user_id == user_id,
+            ListenEvent.played_at >= low,
+            ListenEvent.played_at <= high,
+        )
+    )
+    for track_id, played_at in stored:
+        known[track_id].append(played_at)
+    for times in known.values():
+        times.sort()
+
+    fresh = []
+    for play in plays:
+        times = known[play.track.id]
+        window = tolerance(play.track.duration_ms)
+        at = bisect.bisect_left(times, play.played_at - window)
+        if at < len(times) and times[at] <= play.played_at + window:
+            continue
+        bisect.insort(times, play.played_at)
+        fresh.append(play)
+    return fresh
+
+
+def _rows(user_id: uuid.UUID, plays: Iterable[_Play], now: datetime) -> list[dict[str, Any]]:
+    return [
+        {
+            "user_id": user_id,
+            "played_at": play.played_at,
+            "track_id": play.track.id,
+            "source": play.record.source,
+            "source_id": play.record.source_id,
+            "ms_played": play.record.ms_played,
+            "created_at": now,
+        }
+        for play in plays
+    ]
+
+
+def _insert(session: Session, user_id: uuid.UUID, plays: list[_Play]) -> int:
+    """Insert new plays; returns how many went in (a concurrent writer may have beaten us)."""
+    if not plays:
+        return 0
+    now = utcnow()
+    if session.get_bind().dialect.name == "postgresql":
+        return _copy_into_postgres(session, user_id, plays, now)
+    table: Table = ListenEvent.__table__  # type: ignore[assignment]
+    statement = insert(table).prefix_with("OR IGNORE")
+    inserted = 0
+    for start in range(0, len(plays), 10_000):
+        rows = _rows(user_id, plays[start : start + 10_000], now)
+        inserted += session.connection().execute(statement, rows).rowcount
+    return inserted
+
+
+_STAGING = (
+    "CREATE TEMPORARY TABLE IF NOT EXISTS listen_events_incoming "
+    "(LIKE listen_events INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"
+)
+_COPY = (
+    "COPY listen_events_incoming "
+    "(user_id, played_at, track_id, source, source_id, ms_played, created_at) FROM STDIN"
+)
+_MOVE = (
+    "INSERT INTO listen_events "
+    "(user_id, played_at, track_id, source, source_id, ms_played, created_at) "
+    "SELECT user_id, played_at, track_id, source, source_id, ms_played, created_at "
+    "FROM listen_events_incoming ORDER BY played_at ON CONFLICT DO NOTHING"
+)
+
+
+def _copy_into_postgres(
+    session: Session, user_id: uuid.UUID, plays: list[_Play], now: datetime
+) -> int:
+    """COPY into a temporary table, then one INSERT … ON CONFLICT DO NOTHING in key order.
+
+    COPY is PostgreSQL's fastest way in; going through a staging table keeps the
+    de-duplicating ON CONFLICT, which COPY alone does not have.
+    """
+    connection = session.connection()
+    connection.execute(text(_STAGING))
+    connection.execute(text("TRUNCATE listen_events_incoming"))
+    driver = connection.connection.driver_connection
+    with driver.cursor() as cursor, cursor.copy(_COPY) as copy:  # type: ignore[union-attr]
+        for play in plays:
+            record = play.record
+            copy.write_row(
+                (
+                    user_id,
+                    play.played_at,
+                    play.track.id,
+                    record.source.value,
+                    record.source_id,
+                    record.ms_played,
+                    now,
+                )
+            )
+    return connection.execute(text(_MOVE)).rowcount
+
+
+def _heard_ms(play: _Play) -> int:
+    if play.record.ms_played is not None:
+        return play.record.ms_played
+    return play.track.duration_ms or 0
+
+
+# (track id, start of the play, milliseconds heard)
+Heard = tuple[uuid.UUID, datetime, int]
+
+
+def _add_to_rollups(
+    session: Session, user_id: uuid.UUID, zone: ZoneInfo, plays: Iterable[Heard]
+) -> None:
+    hours: dict[datetime, list[int]] = defaultdict(lambda: [0, 0])
+    totals: dict[uuid.UUID, list[Any]] = {}
+    for track_id, played_at, heard_ms in plays:
+        local = played_at.astimezone(zone).replace(minute=0, second=0, microsecond=0, tzinfo=None)
+        hour = hours[local]
+        hour[0] += 1
+        hour[1] += heard_ms
+        total = totals.get(track_id)
+        if total is None:
+            totals[track_id] = [1, heard_ms, played_at, played_at]
+        else:
+            total[0] += 1
+            total[1] += heard_ms
+            total[2] = min(total[2], played_at)
+            total[3] = max(total[3], played_at)
+    _upsert_hours(
+        session,
+        [
+            {"user_id": user_id, "local_hour": hour, "plays": count, "ms_played": ms}
+            for hour, (count, ms) in hours.items()
+        ],
+    )
+    _upsert_totals(
+        session,
+        [
+            {
+                "user_id": user_id,
+                "track_id": track_id,
+                "plays": count,
+                "ms_played": ms,
+                "first_played_at": first,
+                "last_played_at": last,
+            }
+            for track_id, (count, ms, first, last) in totals.items()
+        ],
+    )
+
+
+def _dialect_insert(session: Session, table: Table) -> Any:
+    if session.get_bind().dialect.name == "postgresql":
+        return postgresql.insert(table)
+    return sqlite.insert(table)
+
+
+def _upsert_hours(session: Session, rows: list[dict[str, Any]]) -> None:
+    table: Table = ListenHourCount.__table__  # type: ignore[assignment]
+    for start in range(0, len(rows), 5000):
+        statement = _dialect_insert(session, table)
+        statement = statement.on_conflict_do_update(
+            index_elements=["user_id", "local_hour"],
+            set_={
+                "plays": table.c.plays + statement.excluded.plays,
+                "ms_played": table.c.ms_played + statement.excluded.ms_played,
+            },
+        )
+        session.execute(statement, rows[start : start + 5000])
+
+
+def _upsert_totals(session: Session, rows: list[dict[str, Any]]) -> None:
+    table: Table = ListenTrackTotal.__table__  # type: ignore[assignment]
+    # Two-argument min/max: SQLite spells them min() and max(), PostgreSQL least() and greatest().
+    on_postgres = session.get_bind().dialect.name == "postgresql"
+    lesser = func.least if on_postgres else func.min
+    greater = func.greatest if on_postgres else func.max
+    for start in range(0, len(rows), 5000):
+        statement = _dialect_insert(session, table)
+        excluded = statement.excluded
+        statement = statement.on_conflict_do_update(
+            index_elements=["user_id", "track_id"],
+            set_={
+                "plays": table.c.plays + excluded.plays,
+                "ms_played": table.c.ms_played + excluded.ms_played,
+                "first_played_at": lesser(table.c.first_played_at, excluded.first_played_at),
+                "last_played_at": greater(table.c.last_played_at, excluded.last_played_at),
+            },
+        )
+        session.execute(statement, rows[start : start + 5000])
+
+
+def rebuild_rollups(session: Session, user_id: uuid.UUID) -> None:
+    """Recount a member's rollups from their plays (after a time-zone change or a race)."""
+    user = get_user(session, user_id)
+    session.execute(delete(ListenHourCount).where(ListenHourCount.user_id == user_id))
+    session.execute(delete(ListenTrackTotal).where(ListenTrackTotal.user_id == user_id))
+    rows = session.execute(
+        select(ListenEvent.played_at, ListenEvent.ms_played, Track.id, Track.duration_ms)
+        .join(Track, Track.id == ListenEvent.track_id)
+        .where(ListenEvent.user_id == user_id)
+        .execution_options(yield_per=50_000)
+    )
+    zone = ZoneInfo(user.timezone)
+    for partition in rows.partitions():
+        heard = (
+            (track_id, played_at, ms_played if ms_played is not None else duration_ms or 0)
+            for played_at, ms_played, track_id, duration_ms in partition
+        )
+        _add_to_rollups(session, user_id, zone, heard)

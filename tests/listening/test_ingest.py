@@ -1,0 +1,169 @@
+"""Ingest: batches stored atomically, the same play stored once across sources, bad rows named."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from sidetrack.catalog.models import Album, Track
+from sidetrack.listening.models import (
+    ListenEvent,
+    ListenHourCount,
+    ListenSource,
+    ListenTrackTotal,
+)
+from sidetrack.listening.records import ListenRecord
+from sidetrack.listening.service import ingest_listens, rebuild_rollups, tolerance
+from tests.factories import create_user
+
+T0 = datetime(2025, 6, 1, 20, 0, tzinfo=UTC)
+
+
+def play(
+    minutes: float,
+    track: str = "Jóga",
+    artist: str = "Björk",
+    album: str | None = "Homogenic",
+    source: ListenSource = ListenSource.LASTFM,
+    **extra: object,
+) -> ListenRecord:
+    return ListenRecord(
+        artist_name=artist,
+        track_title=track,
+        album_title=album,
+        played_at=T0 + timedelta(minutes=minutes),
+        source=source,
+        **extra,  # type: ignore[arg-type]
+    )
+
+
+def count(session: Session, model: type) -> int:
+    return session.scalar(select(func.count()).select_from(model)) or 0
+
+
+def test_a_batch_is_stored_and_counted(session: Session) -> None:
+    user = create_user(session)
+    result = ingest_listens(
+        session, user.id, [play(0), play(5), play(10, track="Bachelorette"), play(20, album=None)]
+    )
+    assert (result.received, result.inserted, result.duplicates) == (4, 4, 0)
+    assert result.rejected == []
+    assert count(session, ListenEvent) == 4
+    # Homogenic plus the "unknown album" of Björk for the album-less play.
+    assert session.scalar(select(func.count()).select_from(Album)) == 2
+    assert count(session, Track) == 3  # Jóga on Homogenic, Bachelorette, Jóga on no album
+
+
+def test_reimporting_inserts_nothing(session: Session) -> None:
+    user = create_user(session)
+    batch = [play(minute * 5) for minute in range(10)]
+    ingest_listens(session, user.id, batch)
+    again = ingest_listens(session, user.id, batch)
+    assert (again.inserted, again.duplicates) == (0, 10)
+    assert count(session, ListenEvent) == 10
+
+
+def test_names_match_whatever_the_spelling(session: Session) -> None:
+    user = create_user(session)
+    ingest_listens(session, user.id, [play(0)])
+    ingest_listens(session, user.id, [play(30, track="  JOGA ", artist="bjork", album="HOMOGENIC")])
+    assert count(session, Track) == 1
+    assert count(session, ListenEvent) == 2
+
+
+def test_the_same_play_from_two_sources_is_stored_once(session: Session) -> None:
+    user = create_user(session)
+    # Last.fm keeps minutes only; Spotify's start (end minus ms played) lands 40 s later.
+    lastfm = play(0, duration_ms=305_000)
+    spotify = play(40 / 60, source=ListenSource.SPOTIFY, ms_played=300_000)
+    result = ingest_listens(session, user.id, [lastfm, spotify])
+    assert (result.inserted, result.duplicates) == (1, 1)
+    # A real second play of a 5-minute track starts at least 5 minutes later: kept.
+    assert ingest_listens(session, user.id, [play(5.2)]).inserted == 1
+
+
+def test_tolerance_is_half_the_track_but_at_most_90_seconds() -> None:
+    assert tolerance(None) == timedelta(seconds=90)
+    assert tolerance(400_000) == timedelta(seconds=90)
+    assert tolerance(100_000) == timedelta(seconds=50)
+
+
+def test_bad_rows_are_named_and_good_rows_kept(session: Session) -> None:
+    user = create_user(session)
+    batch = [
+        play(0),
+        play(1, track="   "),
+        ListenRecord("Björk", "Hunter", datetime(1999, 1, 1, tzinfo=UTC), ListenSource.LASTFM),
+        play(10, track="Hunter"),
+        ListenRecord("Björk", "Hunter", datetime.now(UTC) + timedelta(days=2), ListenSource.LASTFM),
+    ]
+    result = ingest_listens(session, user.id, batch)
+    assert result.inserted == 2
+    assert [(r.index, r.reason) for r in result.rejected] == [
+        (1, "track_title is empty"),
+        (2, "played_at is before 2002-10-01"),
+        (4, "played_at is in the future"),
+    ]
+
+
+def test_external_ids_win_over_names(session: Session) -> None:
+    user = create_user(session)
+    spotify_id = "3QqOHSU6yBfFP4bD8AyLdS"
+    ingest_listens(
+        session, user.id, [play(0, source=ListenSource.SPOTIFY, spotify_track_id=spotify_id)]
+    )
+    ingest_listens(
+        session,
+        user.id,
+        [
+            play(
+                10,
+                track="Joga (remastered)",
+                source=ListenSource.SPOTIFY,
+                spotify_track_id=spotify_id,
+            )
+        ],
+    )
+    assert count(session, Track) == 1
+
+
+@pytest.mark.parametrize("zone", ["UTC", "Asia/Tokyo", "Asia/Kolkata"])
+def test_rollups_count_in_the_members_zone(session: Session, zone: str) -> None:
+    user = create_user(session, timezone=zone)
+    plays = [play(0, ms_played=200_000), play(30, ms_played=100_000), play(90, track="Hunter")]
+    ingest_listens(session, user.id, plays)
+    hours = {
+        row.local_hour: (row.plays, row.ms_played)
+        for row in session.scalars(
+            select(ListenHourCount).where(ListenHourCount.user_id == user.id)
+        )
+    }
+    # 20:00 and 20:30 UTC share a UTC hour; in Kolkata (+5:30) they are 01:30 and 02:00.
+    expected = {
+        "UTC": {datetime(2025, 6, 1, 20): (2, 300_000), datetime(2025, 6, 1, 21): (1, 0)},
+        "Asia/Tokyo": {datetime(2025, 6, 2, 5): (2, 300_000), datetime(2025, 6, 2, 6): (1, 0)},
+        "Asia/Kolkata": {
+            datetime(2025, 6, 2, 1): (1, 200_000),
+            datetime(2025, 6, 2, 2): (1, 100_000),
+            datetime(2025, 6, 2, 3): (1, 0),
+        },
+    }[zone]
+    assert hours == expected
+    before = sorted(hours.items())
+    rebuild_rollups(session, user.id)
+    session.expire_all()
+    rebuilt = {
+        row.local_hour: (row.plays, row.ms_played)
+        for row in session.scalars(
+            select(ListenHourCount).where(ListenHourCount.user_id == user.id)
+        )
+    }
+    assert sorted(rebuilt.items()) == before
+    totals = session.scalars(
+        select(ListenTrackTotal).where(ListenTrackTotal.user_id == user.id)
+    ).all()
+    assert sorted(t.plays for t in totals) == [1, 2]
+    joga = next(t for t in totals if t.plays == 2)
+    assert joga.first_played_at == T0
+    assert joga.last_played_at == T0 + timedelta(minutes=30)
