@@ -13,6 +13,7 @@ from sidetrack.club import api as club_api
 from sidetrack.core.config import Settings, get_settings
 from sidetrack.core.db import make_engine, make_session_factory
 from sidetrack.core.http import DbSession, install_error_handlers
+from sidetrack.listening import api as listening_api
 
 
 class Health(BaseModel):
@@ -34,6 +35,7 @@ def create_app(
     app.state.session_factory = session_factory
     install_error_handlers(app)
     app.include_router(club_api.router, prefix="/api")
+    app.include_router(listening_api.router, prefix="/api")
 
     @app.get("/health", tags=["meta"])
     def health(session: DbSession, response: Response) -> Health:

@@ -142,7 +142,9 @@ def _resolve_by_name(
 
 def _albums_for(session: Session, refs: list[TrackRef]) -> dict[str, uuid.UUID]:
     """Album id per album key, creating the albums not in the catalog yet."""
-    wanted = {ref.album_key: ref for ref in refs}
+    wanted: dict[str, TrackRef] = {}
+    for ref in refs:
+        wanted.setdefault(ref.album_key, ref)  # a new album is spelled as first met
     albums: dict[str, uuid.UUID] = {}
     for chunk in _chunks(list(wanted)):
         rows = session.execute(

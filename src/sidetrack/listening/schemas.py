@@ -1,9 +1,10 @@
 """Pydantic schemas for reading and writing plays (ListenEvent) and TasteProfiles."""
 
 import uuid
-from typing import Annotated, Any
+from datetime import date
+from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, JsonValue, StringConstraints
+from pydantic import AwareDatetime, BaseModel, Field, JsonValue, StringConstraints
 
 from sidetrack.core.schemas import NonNegativeInt32, ReadModel, WriteModel
 from sidetrack.listening.models import ListenSource
@@ -60,3 +61,64 @@ class TasteProfileCreate(_TasteProfileValues):
 
 class TasteProfileUpdate(_TasteProfileValues):
     pass
+
+
+# --- the HTTP API's responses: history and statistics ----------------------------------------
+
+StatsRangeName = Literal["week", "month", "quarter", "half_year", "year", "all_time"]
+
+
+class ListenItem(BaseModel):
+    played_at: AwareDatetime
+    track_id: uuid.UUID
+    track_title: str
+    artist_name: str
+    album_id: uuid.UUID
+    album_title: str | None = Field(description="Null when the source gave no album.")
+    source: ListenSource
+    ms_played: int | None
+
+
+class ListenPage(BaseModel):
+    items: list[ListenItem]
+    next_cursor: str | None = Field(description="Pass as `cursor` for the next, older page.")
+
+
+class TopArtist(BaseModel):
+    artist_name: str
+    plays: int
+
+
+class TopAlbum(BaseModel):
+    album_id: uuid.UUID
+    title: str | None
+    artist_name: str
+    plays: int
+
+
+class TopTrack(BaseModel):
+    track_id: uuid.UUID
+    title: str
+    artist_name: str
+    album_title: str | None
+    plays: int
+
+
+class NewArtist(BaseModel):
+    artist_name: str
+    first_played_at: AwareDatetime
+
+
+class ListeningStats(BaseModel):
+    range: StatsRangeName | Literal["custom"]
+    time_zone: str = Field(description="The member's zone: days and hours are counted in it.")
+    start: date | None = Field(description="First local day counted (null for all time).")
+    end: date = Field(description="Last local day counted.")
+    total_plays: int
+    listening_ms: int = Field(description="Time heard: ms played, or the track length.")
+    top_artists: list[TopArtist]
+    top_albums: list[TopAlbum]
+    top_tracks: list[TopTrack]
+    plays_per_day: dict[date, int] = Field(description="Local days with at least one play.")
+    plays_per_hour: list[int] = Field(description="24 counts, local hours 0 to 23.")
+    new_artists: list[NewArtist] = Field(description="Artists first heard in the range.")

@@ -127,6 +127,14 @@ def authenticate(session: Session, token: str | None, scope: str) -> ApiToken:
     return row
 
 
+def token_owner(session: Session, token: str) -> uuid.UUID | None:
+    """The member a valid token belongs to (None for a service token); a bad token is a 401."""
+    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(token)))
+    if row is None or row.revoked_at is not None:
+        raise Unauthorized("Invalid or revoked token", details={"authorization": "invalid"})
+    return row.user_id
+
+
 def revoke_api_token(session: Session, token_id: uuid.UUID) -> ApiToken:
     row = session.get(ApiToken, token_id)
     if row is None:

@@ -1,0 +1,118 @@
+"""HTTP delivery for listening under /api: bulk ingest, a member's history and statistics."""
+
+import uuid
+from datetime import UTC, date, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from pydantic import AwareDatetime, BaseModel, Field, StringConstraints
+
+from sidetrack.core.http import DbSession, ErrorBody
+from sidetrack.core.schemas import NonNegativeInt32, WriteModel
+from sidetrack.listening import queries
+from sidetrack.listening.models import ListenSource
+from sidetrack.listening.records import ListenRecord
+from sidetrack.listening.schemas import ListeningStats, ListenPage, StatsRangeName
+from sidetrack.listening.service import ingest_listens
+from sidetrack.users.api import ListensWriter, Viewer
+
+router = APIRouter(tags=["listening"])
+
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
+Mbid = Annotated[str, StringConstraints(pattern=r"^[0-9a-fA-F-]{36}$")]
+
+
+def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
+    return {code: {"model": ErrorBody} for code in (422, *codes)}
+
+
+class ListenIn(WriteModel):
+    artist_name: Name
+    track_title: Name
+    played_at: AwareDatetime = Field(description="When the play STARTED.")
+    source: ListenSource
+    album_title: Name | None = None
+    duration_ms: NonNegativeInt32 | None = None
+    ms_played: NonNegativeInt32 | None = None
+    recording_mbid: Mbid | None = None
+    release_mbid: Mbid | None = None
+    spotify_track_id: Annotated[str, StringConstraints(pattern=r"^[0-9A-Za-z]{22}$")] | None = None
+    isrc: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9]{12}$")] | None = None
+    source_id: Annotated[str, StringConstraints(max_length=128)] | None = None
+
+
+class BulkListens(WriteModel):
+    user_id: uuid.UUID
+    listens: list[ListenIn] = Field(max_length=10_000)
+
+
+class RejectedListen(BaseModel):
+    index: int
+    reason: str
+
+
+class IngestCounts(BaseModel):
+    received: int
+    inserted: int
+    duplicates: int
+    rejected: list[RejectedListen]
+
+
+@router.post("/listens/bulk", responses=_errors(401, 403, 404))
+def bulk_listens(body: BulkListens, session: DbSession, _token: ListensWriter) -> IngestCounts:
+    """Store a batch of a member's plays, all or nothing; the same play is stored once."""
+    records = [
+        ListenRecord(
+            artist_name=listen.artist_name,
+            track_title=listen.track_title,
+            played_at=listen.played_at.astimezone(UTC),
+            source=listen.source,
+            album_title=listen.album_title,
+            duration_ms=listen.duration_ms,
+            ms_played=listen.ms_played,
+            recording_mbid=listen.recording_mbid,
+            release_mbid=listen.release_mbid,
+            spotify_track_id=listen.spotify_track_id,
+            isrc=listen.isrc,
+            source_id=listen.source_id,
+        )
+        for listen in body.listens
+    ]
+    result = ingest_listens(session, body.user_id, records)
+    return IngestCounts(
+        received=result.received,
+        inserted=result.inserted,
+        duplicates=result.duplicates,
+        rejected=[RejectedListen(index=r.index, reason=r.reason) for r in result.rejected],
+    )
+
+
+@router.get("/users/{user_id}/listens", responses=_errors(401, 403, 404))
+def list_listens(
+    user_id: uuid.UUID,
+    session: DbSession,
+    viewer: Viewer,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> ListenPage:
+    """A member's plays, newest first; follow `next_cursor` for older ones."""
+    return queries.list_listens(session, user_id, viewer, cursor, limit)
+
+
+@router.get("/users/{user_id}/stats", responses=_errors(401, 403, 404))
+def listening_stats(
+    user_id: uuid.UUID,
+    session: DbSession,
+    viewer: Viewer,
+    range_name: Annotated[StatsRangeName, Query(alias="range")] = "month",
+    start: Annotated[date | None, Query(alias="from", description="First local day.")] = None,
+    end: Annotated[date | None, Query(alias="to", description="Last local day.")] = None,
+    limit: Annotated[int, Query(ge=1, le=100, description="Length of top lists.")] = 10,
+) -> ListeningStats:
+    """Top artists, albums and tracks, totals, plays per day and hour, new artists.
+
+    Days and hours are the member's own (their time zone). Private listening: 403 to others.
+    """
+    return queries.listening_stats(
+        session, user_id, viewer, range_name, start, end, limit, now=datetime.now(UTC)
+    )

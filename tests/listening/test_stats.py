@@ -1,0 +1,161 @@
+"""Listening statistics and history: numbers worked out by hand, in the member's own time."""
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
+
+from sidetrack.core.errors import Forbidden
+from sidetrack.listening.models import ListenSource
+from sidetrack.listening.queries import listening_stats
+from sidetrack.listening.records import ListenRecord
+from sidetrack.listening.service import ingest_listens
+from sidetrack.users.models import User
+from sidetrack.users.service import create_api_token
+from tests.factories import create_user
+
+
+def record(
+    at: datetime, track: str, artist: str, album: str = "LP", ms: int = 200_000
+) -> ListenRecord:
+    return ListenRecord(artist, track, at, ListenSource.SPOTIFY, album_title=album, ms_played=ms)
+
+
+def utc(*parts: int) -> datetime:
+    return datetime(*parts, tzinfo=UTC)  # type: ignore[misc]
+
+
+NOW = utc(2025, 3, 20, 12, 0)
+
+
+@pytest.fixture
+def tokyo(session: Session) -> User:
+    """A Tokyo member (UTC+9, no DST) with eight plays."""
+    user = create_user(session, timezone="Asia/Tokyo")
+    plays = [
+        record(utc(2025, 3, 18, 15, 30), "Jóga", "Björk", "Homogenic"),  # Tokyo 19 Mar 00:30
+        record(utc(2025, 3, 18, 14, 30), "Hunter", "Björk", "Homogenic"),  # Tokyo 18 Mar 23:30
+        record(utc(2025, 3, 19, 11, 0), "Jóga", "bjork", "homogenic"),  # Tokyo 19 Mar 20:00
+        record(utc(2025, 3, 19, 12, 0), "Windowlicker", "Aphex Twin", "Windowlicker"),  # 21:00
+        record(utc(2025, 3, 19, 12, 10), "Flim", "Aphex Twin", "Come to Daddy"),  # 21:10
+        record(utc(2025, 3, 20, 1, 0), "Jóga", "Björk", "Homogenic"),  # Tokyo 20 Mar 10:00
+        record(utc(2025, 1, 5, 10, 0), "Roygbiv", "Boards of Canada", "MHTRTC"),  # January
+        record(utc(2024, 2, 1, 10, 0), "Jóga", "Björk", "Homogenic"),  # last year
+    ]
+    assert ingest_listens(session, user.id, plays).inserted == 8
+    return user
+
+
+def test_week_counts_days_and_hours_in_tokyo(session: Session, tokyo: User) -> None:
+    stats = listening_stats(session, tokyo.id, tokyo.id, "week", now=NOW)
+    # Today in Tokyo is 20 Mar (12:00 UTC = 21:00 JST); the week is 14–20 Mar.
+    assert (stats.start, stats.end) == (date(2025, 3, 14), date(2025, 3, 20))
+    assert stats.total_plays == 6
+    assert stats.listening_ms == 6 * 200_000
+    # 00:30 in Tokyo on the 19th counts on the 19th, although it was the 18th in UTC.
+    assert stats.plays_per_day == {date(2025, 3, 18): 1, date(2025, 3, 19): 4, date(2025, 3, 20): 1}
+    hours = {hour: n for hour, n in enumerate(stats.plays_per_hour) if n}
+    assert hours == {0: 1, 23: 1, 20: 1, 21: 2, 10: 1}
+    # Björk: Jóga ×3 (spelled two ways) + Hunter = 4; Aphex Twin: 2.
+    assert [(a.artist_name, a.plays) for a in stats.top_artists] == [
+        ("Björk", 4),
+        ("Aphex Twin", 2),
+    ]
+    assert (stats.top_tracks[0].title, stats.top_tracks[0].plays) == ("Jóga", 3)
+    assert stats.top_albums[0].title == "Homogenic"
+    assert stats.top_albums[0].plays == 4
+    # Björk was first heard in 2024, Boards of Canada in January: only Aphex Twin is new.
+    assert [a.artist_name for a in stats.new_artists] == ["Aphex Twin"]
+
+
+def test_all_time_and_year_ranges(session: Session, tokyo: User) -> None:
+    all_time = listening_stats(session, tokyo.id, tokyo.id, "all_time", now=NOW)
+    assert all_time.start is None
+    assert all_time.total_plays == 8
+    assert [(a.artist_name, a.plays) for a in all_time.top_artists] == [
+        ("Björk", 5),
+        ("Aphex Twin", 2),
+        ("Boards of Canada", 1),
+    ]
+    year = listening_stats(session, tokyo.id, tokyo.id, "year", now=NOW)
+    assert year.start == date(2024, 3, 21)
+    assert year.total_plays == 7
+    assert {a.artist_name for a in year.new_artists} == {"Aphex Twin", "Boards of Canada"}
+
+
+def test_custom_days(session: Session, tokyo: User) -> None:
+    stats = listening_stats(
+        session,
+        tokyo.id,
+        tokyo.id,
+        "month",
+        start=date(2025, 3, 19),
+        end=date(2025, 3, 19),
+        now=NOW,
+    )
+    assert stats.range == "custom"
+    assert stats.total_plays == 4
+    assert sum(t.plays for t in stats.top_tracks) == 4
+
+
+def test_daylight_saving_days_in_new_york(session: Session) -> None:
+    user = create_user(session, timezone="America/New_York")
+    # 9 Mar 2025 clocks jump 02:00 → 03:00. 06:30 UTC is 01:30 EST; 07:30 UTC is 03:30 EDT;
+    # 04:30 UTC on the 10th is 00:30 EDT on the 10th, and 03:30 UTC on the 10th is 23:30 the 9th.
+    ingest_listens(
+        session,
+        user.id,
+        [
+            record(utc(2025, 3, 9, 6, 30), "A", "X"),
+            record(utc(2025, 3, 9, 7, 30), "B", "X"),
+            record(utc(2025, 3, 10, 3, 30), "C", "X"),
+            record(utc(2025, 3, 10, 4, 30), "D", "X"),
+        ],
+    )
+    stats = listening_stats(session, user.id, user.id, "week", now=utc(2025, 3, 12, 12))
+    assert stats.plays_per_day == {date(2025, 3, 9): 3, date(2025, 3, 10): 1}
+    assert [h for h, n in enumerate(stats.plays_per_hour) if n] == [0, 1, 3, 23]
+
+
+def test_private_listening_is_refused_to_others(session: Session) -> None:
+    user = create_user(session, listening_private=True)
+    other = create_user(session)
+    with pytest.raises(Forbidden):
+        listening_stats(session, user.id, other.id, "week")
+    with pytest.raises(Forbidden):
+        listening_stats(session, user.id, None, "week")
+    assert listening_stats(session, user.id, user.id, "week").total_plays == 0
+
+
+def test_stats_and_history_over_http(client: TestClient, session: Session) -> None:
+    user = create_user(session, listening_private=True)
+    start = datetime.now(UTC) - timedelta(hours=5)
+    ingest_listens(
+        session, user.id, [record(start + timedelta(minutes=5 * i), f"T{i}", "X") for i in range(7)]
+    )
+    _row, own = create_api_token(session, "member", [], user_id=user.id)
+    session.commit()
+    assert client.get(f"/api/users/{user.id}/stats?range=week").status_code == 403
+    headers = {"Authorization": f"Bearer {own}"}
+    response = client.get(f"/api/users/{user.id}/stats?range=week", headers=headers)
+    assert response.status_code == 200
+    assert response.json()["total_plays"] == 7
+
+    seen = []
+    cursor = None
+    while True:
+        url = f"/api/users/{user.id}/listens?limit=3" + (f"&cursor={cursor}" if cursor else "")
+        page = client.get(url, headers=headers).json()
+        seen += [item["track_title"] for item in page["items"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert seen == [f"T{i}" for i in reversed(range(7))]
+
+    bad = client.get(f"/api/users/{user.id}/listens?cursor=nonsense", headers=headers)
+    assert bad.status_code == 422
+    assert "cursor" in bad.json()["error"]["details"]["fields"]
+    assert (
+        client.get(f"/api/users/{user.id}/stats?range=decade", headers=headers).status_code == 422
+    )
