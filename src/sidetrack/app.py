@@ -36,6 +36,7 @@ def create_app(
     install_error_handlers(app)
     app.include_router(club_api.router, prefix="/api")
     app.include_router(listening_api.router, prefix="/api")
+    app.include_router(club_api.member_router, prefix="/api")
 
     @app.get("/health", tags=["meta"])
     def health(session: DbSession, response: Response) -> Health:

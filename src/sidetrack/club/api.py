@@ -7,6 +7,8 @@ from fastapi import APIRouter, Query, Response, status
 
 from sidetrack.club import queries, service
 from sidetrack.club.schemas import (
+    ClubStats,
+    MemberClub,
     NominationCorrection,
     NominationDetail,
     NominationSubmit,
@@ -31,6 +33,8 @@ from sidetrack.users.models import ApiToken
 from sidetrack.users.service import resolve_member
 
 router = APIRouter(prefix="/club", tags=["club"])
+# A member's club life sits under /users, but users is below club and must not import it.
+member_router = APIRouter(prefix="/users", tags=["club"])
 
 
 def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
@@ -294,3 +298,23 @@ def unhide_review(rating_id: uuid.UUID, session: DbSession, token: ClubAdmin) ->
     return RatingRead.model_validate(
         service.set_review_hidden(session, rating_id, False, token.name)
     )
+
+
+# --- statistics ------------------------------------------------------------------------------
+
+
+@router.get("/stats", responses=_errors())
+def club_stats(session: DbSession) -> ClubStats:
+    """Winners by genre, decade and country; members' standings; the hall of fame; totals."""
+    return queries.club_stats(session)
+
+
+@member_router.get("/{user_id}/club", responses=READ_ERRORS)
+def member_club(
+    user_id: uuid.UUID,
+    session: DbSession,
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> MemberClub:
+    """A member's nominations and club ratings (a page of each, newest first), with totals."""
+    return queries.member_club(session, user_id, limit=limit, offset=offset)

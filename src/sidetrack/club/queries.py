@@ -5,30 +5,53 @@ API responses stay bounded (eager loads are spelled out here, never left to lazy
 """
 
 import uuid
+from collections import Counter
+from collections.abc import Iterable
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select
-from sqlalchemy.orm import Session, aliased, selectinload
+from sqlalchemy import (
+    CompoundSelect,
+    ScalarSelect,
+    Select,
+    func,
+    literal,
+    or_,
+    select,
+    union,
+    union_all,
+)
+from sqlalchemy.orm import InstrumentedAttribute, Session, aliased, contains_eager, selectinload
 
 from sidetrack.catalog.models import Album, GenreTag
 from sidetrack.catalog.normalize import normalize_name, tag_slug
 from sidetrack.club.models import Nomination, Rating, Vote, Week, WeekPhase
 from sidetrack.club.schemas import (
     AlbumSummary,
+    ClubStats,
+    ClubTotals,
+    HallOfFameEntry,
+    MemberClub,
+    MemberNomination,
+    MemberRating,
+    MemberStanding,
     MemberSummary,
     NominationDetail,
     PollResult,
     PollSummary,
     RatingDetail,
     RatingsSummary,
+    TagCount,
     WeekDetail,
     WeekList,
     WeekListItem,
+    WeekRef,
 )
 from sidetrack.club.scoring import Candidate, summarize_ratings, tally_poll
 from sidetrack.club.service import get_week, normalize_decade
 from sidetrack.core.errors import InvalidInput
 from sidetrack.users.models import User
+from sidetrack.users.service import get_user
 
 # The archive's filters apply to each week's winner: the gallery is a gallery of winners.
 WinningNomination = aliased(Nomination)
@@ -352,3 +375,299 @@ def require_page(limit: int, offset: int) -> None:
         raise InvalidInput("limit is 1 to 100", details={"limit": limit})
     if offset < 0:
         raise InvalidInput("offset is 0 or more", details={"offset": offset})
+
+
+# --- statistics ------------------------------------------------------------------------------
+# Every count, sum and average is aggregated in SQL; Python only ranks the few grouped rows and
+# rounds, so both reads issue the same handful of queries for a club of any size.
+
+HALL_OF_FAME_SIZE = 10
+HALL_OF_FAME_MIN_RATINGS = 3
+IS_CLUB_RATING = Rating.week_id.is_not(None)
+
+
+def _mean_half_up(total: float | Decimal | None, count: int) -> float | None:
+    """The mean of a SQL sum, rounded as club.scoring does (half-up, 2 decimals)."""
+    if not count or total is None:
+        return None
+    # Sums of half steps are exact in a float, so going through Decimal loses nothing and
+    # 3.125 rounds to 3.13 (a float's round() would give 3.12).
+    mean = Decimal(str(total)) / count
+    return float(mean.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+
+
+def _week_ref(week: Week) -> WeekRef:
+    return WeekRef(id=week.id, label=week.label, week_number=week.week_number)
+
+
+def _newest_week_first() -> tuple[Any, ...]:
+    return (
+        Week.week_number.desc().nulls_last(),
+        Week.discussion_at.desc().nulls_last(),
+        Week.created_at.desc(),
+        Week.id,
+    )
+
+
+def _club_members() -> CompoundSelect[tuple[uuid.UUID]]:
+    """Ids of everyone who took part: nominated, voted or gave a club rating."""
+    return union(
+        select(Nomination.user_id),
+        select(Vote.user_id),
+        select(Rating.user_id).where(IS_CLUB_RATING),
+    )
+
+
+def club_stats(session: Session) -> ClubStats:
+    """The club as a whole: winners' tags, the members' standings, the hall of fame, totals."""
+    tags = _winner_tag_counts(session)
+    return ClubStats(
+        totals=_club_totals(session),
+        winners_by_genre=tags["genre"],
+        winners_by_decade=tags["decade"],
+        winners_by_country=tags["country"],
+        members=_member_standings(session),
+        hall_of_fame=_hall_of_fame(session),
+    )
+
+
+def _winner_tag_counts(session: Session) -> dict[str, list[TagCount]]:
+    def weeks_won_by(kind: str, column: InstrumentedAttribute[str | None]) -> Select[Any]:
+        return (
+            select(literal(kind).label("kind"), column.label("name"), func.count().label("weeks"))
+            .select_from(Week)
+            .join(Nomination, Nomination.id == Week.winner_nomination_id)
+            .where(column.is_not(None))
+            .group_by(column)
+        )
+
+    rows = session.execute(
+        union_all(
+            weeks_won_by("genre", Nomination.genre),
+            weeks_won_by("decade", Nomination.decade),
+            weeks_won_by("country", Nomination.country),
+        )
+    )
+    # Tags are free text: "UK" and "uk" are one country. SQL lower() is ASCII-only on SQLite,
+    # so spellings are merged here, where case folding is the same on every backend.
+    spellings: dict[str, dict[str, Counter[str]]] = {"genre": {}, "decade": {}, "country": {}}
+    for kind, name, weeks in rows:
+        spelled = " ".join(name.split())
+        if spelled:
+            spellings[kind].setdefault(spelled.casefold(), Counter())[spelled] += weeks
+    return {kind: _ranked_tags(groups.values()) for kind, groups in spellings.items()}
+
+
+def _ranked_tags(groups: Iterable[Counter[str]]) -> list[TagCount]:
+    tags = []
+    for spelled in groups:
+        # The most used spelling names the tag; a tie goes to the first in code-point order.
+        name = min(spelled, key=lambda text: (-spelled[text], text))
+        tags.append(TagCount(name=name, count=sum(spelled.values())))
+    return sorted(tags, key=lambda tag: (-tag.count, tag.name.casefold(), tag.name))
+
+
+def _member_standings(session: Session) -> list[MemberStanding]:
+    nominated = (
+        select(Nomination.user_id, func.count().label("count"))
+        .group_by(Nomination.user_id)
+        .subquery()
+    )
+    won = (
+        select(Nomination.user_id, func.count().label("count"))
+        .join(Week, Week.winner_nomination_id == Nomination.id)
+        .group_by(Nomination.user_id)
+        .subquery()
+    )
+    rated = (
+        select(Rating.user_id, func.count().label("count"), func.sum(Rating.value).label("total"))
+        .where(IS_CLUB_RATING)
+        .group_by(Rating.user_id)
+        .subquery()
+    )
+    members = _club_members().subquery()
+    rows = session.execute(
+        select(
+            User,
+            func.coalesce(nominated.c.count, 0),
+            func.coalesce(won.c.count, 0),
+            func.coalesce(rated.c.count, 0),
+            rated.c.total,
+        )
+        .outerjoin(nominated, nominated.c.user_id == User.id)
+        .outerjoin(won, won.c.user_id == User.id)
+        .outerjoin(rated, rated.c.user_id == User.id)
+        .where(User.id.in_(select(members.c.user_id)))
+    )
+    standings = [
+        MemberStanding(
+            member=member_summary(user),
+            nominations=nominations,
+            wins=wins,
+            ratings_given=ratings,
+            average_given=_mean_half_up(total, ratings),
+        )
+        for user, nominations, wins, ratings, total in rows
+    ]
+    # Sorted here rather than in SQL: names sort by code point alike on SQLite and PostgreSQL.
+    return sorted(
+        standings,
+        key=lambda s: (
+            -s.nominations,
+            -s.wins,
+            -s.ratings_given,
+            s.member.display_name.casefold(),
+            str(s.member.id),
+        ),
+    )
+
+
+def _hall_of_fame(session: Session) -> list[HallOfFameEntry]:
+    count = func.count(Rating.id)
+    rows = session.execute(
+        select(Week, count, func.sum(Rating.value))
+        .join(Rating, Rating.week_id == Week.id)
+        .where(Week.winner_nomination_id.is_not(None))
+        .group_by(Week.id)
+        .having(count >= HALL_OF_FAME_MIN_RATINGS)
+        .order_by(
+            func.avg(Rating.value).desc(),
+            count.desc(),
+            Week.week_number.asc().nulls_last(),
+            Week.created_at,
+            Week.id,
+        )
+        .limit(HALL_OF_FAME_SIZE)
+    ).all()
+    winners = _winners(session, [week.winner_nomination_id for week, _, _ in rows])
+    entries = []
+    for week, ratings, total in rows:
+        winner = winners[week.winner_nomination_id]
+        entries.append(
+            HallOfFameEntry(
+                week=_week_ref(week),
+                nomination_id=winner.id,
+                album=album_summary(winner.album),
+                nominator=member_summary(winner.user),
+                rating_average=_mean_half_up(total, ratings),
+                rating_count=ratings,
+            )
+        )
+    return entries
+
+
+def _club_totals(session: Session) -> ClubTotals:
+    def counted(query: Select[Any] | CompoundSelect[Any]) -> ScalarSelect[int]:
+        return select(func.count()).select_from(query.subquery()).scalar_subquery()
+
+    weeks_closed, nominations, votes, ratings, members = session.execute(
+        select(
+            counted(select(Week.id).where(Week.phase == WeekPhase.CLOSED)),
+            counted(select(Nomination.id)),
+            counted(select(Vote.id)),
+            counted(select(Rating.id).where(IS_CLUB_RATING)),
+            counted(_club_members()),
+        )
+    ).one()
+    return ClubTotals(
+        weeks_closed=weeks_closed,
+        nominations=nominations,
+        votes=votes,
+        ratings=ratings,
+        members=members,
+    )
+
+
+def member_club(
+    session: Session, user_id: uuid.UUID, *, limit: int = 50, offset: int = 0
+) -> MemberClub:
+    """One member's club life: counts and averages in full, nominations and ratings a page."""
+    require_page(limit, offset)
+    user = get_user(session, user_id)
+    theirs = Nomination.user_id == user.id
+    given = (IS_CLUB_RATING, Rating.user_id == user.id)
+    # Every club rating of the weeks they won, the nominator's own included, as in the
+    # rating average each of those weeks shows.
+    received = (
+        select(func.count(Rating.id), func.sum(Rating.value))
+        .join(Week, Week.id == Rating.week_id)
+        .join(Nomination, Nomination.id == Week.winner_nomination_id)
+        .where(theirs)
+    )
+    nominations_total, wins, ratings_given, given_total, received_count, received_total = (
+        session.execute(
+            select(
+                select(func.count(Nomination.id)).where(theirs).scalar_subquery(),
+                select(func.count(Week.id))
+                .join(Nomination, Nomination.id == Week.winner_nomination_id)
+                .where(theirs)
+                .scalar_subquery(),
+                select(func.count(Rating.id)).where(*given).scalar_subquery(),
+                select(func.sum(Rating.value)).where(*given).scalar_subquery(),
+                received.with_only_columns(func.count(Rating.id)).scalar_subquery(),
+                received.with_only_columns(func.sum(Rating.value)).scalar_subquery(),
+            )
+        ).one()
+    )
+    nominations = session.scalars(
+        select(Nomination)
+        .join(Nomination.week)
+        .where(theirs)
+        .options(
+            contains_eager(Nomination.week),
+            selectinload(Nomination.album).selectinload(Album.genre_tags),
+        )
+        .order_by(*_newest_week_first(), Nomination.created_at.desc(), Nomination.id)
+        .limit(limit)
+        .offset(offset)
+    )
+    ratings = session.execute(
+        select(Rating, Week)
+        .join(Week, Week.id == Rating.week_id)
+        .where(*given)
+        .options(selectinload(Rating.album).selectinload(Album.genre_tags))
+        .order_by(*_newest_week_first(), Rating.id)
+        .limit(limit)
+        .offset(offset)
+    )
+    return MemberClub(
+        member=member_summary(user),
+        nominations_total=nominations_total,
+        wins=wins,
+        ratings_given=ratings_given,
+        average_given=_mean_half_up(given_total, ratings_given),
+        winning_picks_average=_mean_half_up(received_total, received_count),
+        winning_picks_ratings=received_count,
+        nominations=[_member_nomination(n) for n in nominations],
+        ratings=[_member_rating(rating, week) for rating, week in ratings],
+        limit=limit,
+        offset=offset,
+    )
+
+
+def _member_nomination(nomination: Nomination) -> MemberNomination:
+    return MemberNomination(
+        id=nomination.id,
+        week=_week_ref(nomination.week),
+        album=album_summary(nomination.album),
+        genre=nomination.genre,
+        decade=nomination.decade,
+        country=nomination.country,
+        won=nomination.week.winner_nomination_id == nomination.id,
+        created_at=nomination.created_at,
+    )
+
+
+def _member_rating(rating: Rating, week: Week) -> MemberRating:
+    hidden = rating.review_hidden_at is not None
+    return MemberRating(
+        id=rating.id,
+        week=_week_ref(week),
+        album=album_summary(rating.album),
+        value=rating.value,
+        favorite_track=rating.favorite_track,
+        review=None if hidden else rating.review,
+        review_hidden=hidden,
+        created_at=rating.created_at,
+        updated_at=rating.updated_at,
+    )

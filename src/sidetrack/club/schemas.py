@@ -379,3 +379,94 @@ class WeekDetail(WeekFields):
     poll: PollSummary | None = Field(description="Absent while nominations are open.")
     ratings_summary: RatingsSummary
     ratings: list[RatingDetail]
+
+
+# --- statistics: the club as a whole, and one member's club life ----------------------------
+
+
+class WeekRef(BaseModel):
+    id: uuid.UUID
+    label: str
+    week_number: int | None
+
+
+class TagCount(BaseModel):
+    name: str
+    count: int = Field(description="Weeks whose winning nomination carries this tag.")
+
+
+class ClubTotals(BaseModel):
+    weeks_closed: int
+    nominations: int
+    votes: int
+    ratings: int = Field(description="Club ratings only, not members' personal ones.")
+    members: int = Field(description="Members who nominated, voted or rated in the club.")
+
+
+class MemberStanding(BaseModel):
+    member: MemberSummary
+    nominations: int
+    wins: int = Field(description="Weeks won by the member's nomination.")
+    ratings_given: int
+    average_given: float | None = Field(description="Rounded half-up to 2 decimals.")
+
+
+class HallOfFameEntry(BaseModel):
+    week: WeekRef
+    nomination_id: uuid.UUID
+    album: AlbumSummary
+    nominator: MemberSummary
+    rating_average: float = Field(description="Rounded half-up to 2 decimals.")
+    rating_count: int
+
+
+class ClubStats(BaseModel):
+    totals: ClubTotals
+    winners_by_genre: list[TagCount] = Field(
+        description="Tags as the nominators gave them, ignoring case; most wins first."
+    )
+    winners_by_decade: list[TagCount]
+    winners_by_country: list[TagCount]
+    members: list[MemberStanding] = Field(description="Most nominations first.")
+    hall_of_fame: list[HallOfFameEntry] = Field(
+        description="The best-rated winners with at least 3 club ratings, at most 10."
+    )
+
+
+class MemberNomination(BaseModel):
+    id: uuid.UUID
+    week: WeekRef
+    album: AlbumSummary
+    genre: str | None
+    decade: str | None
+    country: str | None
+    won: bool
+    created_at: AwareDatetime
+
+
+class MemberRating(BaseModel):
+    id: uuid.UUID
+    week: WeekRef
+    album: AlbumSummary
+    value: float
+    favorite_track: str | None
+    review: str | None = Field(description="Null when there is none or it was hidden.")
+    review_hidden: bool
+    created_at: AwareDatetime
+    updated_at: AwareDatetime
+
+
+class MemberClub(BaseModel):
+    member: MemberSummary
+    nominations_total: int
+    wins: int
+    ratings_given: int = Field(description="Club ratings; also the total of `ratings`.")
+    average_given: float | None = Field(description="Rounded half-up to 2 decimals.")
+    winning_picks_average: float | None = Field(
+        description="Every club rating of the weeks the member won, pooled; half-up, 2 decimals."
+    )
+    winning_picks_ratings: int
+    nominations: list[MemberNomination] = Field(description="Newest week first; one page.")
+    ratings: list[MemberRating] = Field(description="Newest week first; one page.")
+    limit: int
+    offset: int
