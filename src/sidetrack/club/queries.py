@@ -7,7 +7,6 @@ API responses stay bounded (eager loads are spelled out here, never left to lazy
 import uuid
 from collections import Counter
 from collections.abc import Iterable
-from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from sqlalchemy import (
@@ -47,7 +46,7 @@ from sidetrack.club.schemas import (
     WeekListItem,
     WeekRef,
 )
-from sidetrack.club.scoring import Candidate, summarize_ratings, tally_poll
+from sidetrack.club.scoring import Candidate, mean_half_up, summarize_ratings, tally_poll
 from sidetrack.club.service import get_week, normalize_decade
 from sidetrack.core.errors import InvalidInput
 from sidetrack.users.models import User
@@ -186,14 +185,11 @@ def _rating_averages(
     if not week_ids:
         return {}
     rows = session.execute(
-        select(Rating.week_id, func.count(), func.avg(Rating.value))
+        select(Rating.week_id, func.count(), func.sum(Rating.value))
         .where(Rating.week_id.in_(week_ids))
         .group_by(Rating.week_id)
     )
-    return {
-        week_id: (count, round(float(average), 2) if average is not None else None)
-        for week_id, count, average in rows
-    }
+    return {week_id: (count, mean_half_up(total, count)) for week_id, count, total in rows}
 
 
 def member_summary(user: User) -> MemberSummary:
@@ -386,16 +382,6 @@ HALL_OF_FAME_MIN_RATINGS = 3
 IS_CLUB_RATING = Rating.week_id.is_not(None)
 
 
-def _mean_half_up(total: float | Decimal | None, count: int) -> float | None:
-    """The mean of a SQL sum, rounded as club.scoring does (half-up, 2 decimals)."""
-    if not count or total is None:
-        return None
-    # Sums of half steps are exact in a float, so going through Decimal loses nothing and
-    # 3.125 rounds to 3.13 (a float's round() would give 3.12).
-    mean = Decimal(str(total)) / count
-    return float(mean.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
-
-
 def _week_ref(week: Week) -> WeekRef:
     return WeekRef(id=week.id, label=week.label, week_number=week.week_number)
 
@@ -505,7 +491,7 @@ def _member_standings(session: Session) -> list[MemberStanding]:
             nominations=nominations,
             wins=wins,
             ratings_given=ratings,
-            average_given=_mean_half_up(total, ratings),
+            average_given=mean_half_up(total, ratings),
         )
         for user, nominations, wins, ratings, total in rows
     ]
@@ -549,7 +535,7 @@ def _hall_of_fame(session: Session) -> list[HallOfFameEntry]:
                 nomination_id=winner.id,
                 album=album_summary(winner.album),
                 nominator=member_summary(winner.user),
-                rating_average=_mean_half_up(total, ratings),
+                rating_average=mean_half_up(total, ratings),
                 rating_count=ratings,
             )
         )
@@ -635,8 +621,8 @@ def member_club(
         nominations_total=nominations_total,
         wins=wins,
         ratings_given=ratings_given,
-        average_given=_mean_half_up(given_total, ratings_given),
-        winning_picks_average=_mean_half_up(received_total, received_count),
+        average_given=mean_half_up(given_total, ratings_given),
+        winning_picks_average=mean_half_up(received_total, received_count),
         winning_picks_ratings=received_count,
         nominations=[_member_nomination(n) for n in nominations],
         ratings=[_member_rating(rating, week) for rating, week in ratings],

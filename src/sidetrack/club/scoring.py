@@ -101,6 +101,18 @@ class RatingSummary:
     histogram: dict[str, int]
 
 
+def mean_half_up(total: float | Decimal | None, count: int) -> float | None:
+    """A mean of ratings rounded to 2 decimals half-up, as a person would: 3.125 → 3.13.
+
+    Sums of half steps are exact in a float, so going through Decimal loses nothing, while a
+    float's round() would give 3.12.
+    """
+    if not count or total is None:
+        return None
+    mean = Decimal(str(total)) / count
+    return float(mean.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+
+
 def summarize_ratings(values: Iterable[float]) -> RatingSummary:
     values = list(values)
     histogram = dict.fromkeys(HALF_STEPS, 0)
@@ -108,10 +120,8 @@ def summarize_ratings(values: Iterable[float]) -> RatingSummary:
         histogram[f"{value:.1f}"] += 1
     if not values:
         return RatingSummary(None, None, 0, histogram)
-    # Decimal, so 3.125 rounds to 3.13 as a person would, not to the float's 3.12.
-    exact_mean = sum((Decimal(str(value)) for value in values), Decimal(0)) / len(values)
     return RatingSummary(
-        average=float(exact_mean.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)),
+        average=mean_half_up(sum(values), len(values)),
         median=statistics.median(values),
         count=len(values),
         histogram=histogram,
