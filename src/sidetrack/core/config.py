@@ -27,6 +27,7 @@ class Settings(BaseSettings):
     data_dir: Path = DATA_DIR
     log_level: str = "INFO"
     club_nominations_per_member: int = Field(default=1, ge=1, le=10)
+    import_min_play_seconds: int = Field(default=30, ge=0, le=3600)
 
     @field_validator("database_url")
     @classmethod

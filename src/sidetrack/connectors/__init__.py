@@ -1,0 +1,1 @@
+"""Clients of outside services and readers of their export files."""
