@@ -27,7 +27,7 @@ from typing import IO, Any
 
 from sidetrack.core.config import get_settings
 from sidetrack.listening.models import ListenSource
-from sidetrack.listening.records import ListenRecord, RecordProblem
+from sidetrack.listening.records import EARLIEST_PLAY, FUTURE_SLACK, ListenRecord, RecordProblem
 
 # Formats detect_format can name.
 SPOTIFY_EXTENDED = "spotify_extended"  # Streaming_History_Audio_*.json, endsong_*.json
@@ -48,8 +48,6 @@ NOW_PLAYING = "now_playing"  # Last.fm's "now playing" row, a ListenBrainz liste
 
 DEFAULT_MIN_PLAY_MS = 30_000
 # Play times outside these bounds are clock errors (Last.fm has scrobbles dated 1970).
-EARLIEST_PLAY = datetime(2000, 1, 1, tzinfo=UTC)
-FUTURE_SLACK = timedelta(days=1)
 # One zip member above this is refused: real export files are 10-20 MB.
 MAX_MEMBER_BYTES = 512 * 1024 * 1024
 # JSON arrays above this are decoded item by item, so their parsed rows never all sit in memory.

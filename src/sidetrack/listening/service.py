@@ -27,13 +27,10 @@ from sidetrack.listening.models import (
     ListenHourCount,
     ListenTrackTotal,
 )
-from sidetrack.listening.records import ListenRecord
+from sidetrack.listening.records import EARLIEST_PLAY, FUTURE_SLACK, ListenRecord
 from sidetrack.users.service import get_user
 
 MAX_TOLERANCE = timedelta(seconds=90)
-# ListenBrainz's lower bound for listened_at (2002-10-01): nothing older is a real scrobble.
-EARLIEST_PLAY = datetime(2002, 10, 1, tzinfo=UTC)
-FUTURE_SLACK = timedelta(hours=1)
 NAME_LIMIT = 255
 
 
