@@ -167,3 +167,22 @@ def test_rollups_count_in_the_members_zone(session: Session, zone: str) -> None:
     joga = next(t for t in totals if t.plays == 2)
     assert joga.first_played_at == T0
     assert joga.last_played_at == T0 + timedelta(minutes=30)
+
+
+def test_bulk_inserted_rows_read_back_through_the_orm(session: Session) -> None:
+    """The SQLite fast path writes values itself; the ORM must read exactly what it meant."""
+    user = create_user(session)
+    at = datetime(2025, 6, 1, 20, 0, 7, tzinfo=UTC)
+    ingest_listens(
+        session, user.id, [ListenRecord("A", "B", at, ListenSource.SPOTIFY, ms_played=1234)]
+    )
+    session.expire_all()
+    stored = session.scalars(select(ListenEvent).where(ListenEvent.user_id == user.id)).one()
+    assert stored.played_at == at
+    assert stored.source is ListenSource.SPOTIFY
+    assert stored.ms_played == 1234
+    # And the ORM's own queries find it by value, as stats and de-duplication do.
+    found = session.scalar(
+        select(func.count()).where(ListenEvent.user_id == user.id, ListenEvent.played_at == at)
+    )
+    assert found == 1

@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Table, delete, func, insert, select, text
+from sqlalchemy import Table, delete, func, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -192,13 +192,42 @@ def _insert(session: Session, user_id: uuid.UUID, plays: list[_Play]) -> int:
     now = utcnow()
     if session.get_bind().dialect.name == "postgresql":
         return _copy_into_postgres(session, user_id, plays, now)
-    table: Table = ListenEvent.__table__  # type: ignore[assignment]
-    statement = insert(table).prefix_with("OR IGNORE")
-    inserted = 0
-    for start in range(0, len(plays), 10_000):
-        rows = _rows(user_id, plays[start : start + 10_000], now)
-        inserted += session.connection().execute(statement, rows).rowcount
-    return inserted
+    return _insert_into_sqlite(session, user_id, plays, now)
+
+
+def _sqlite_time(moment: datetime) -> str:
+    # Exactly what UTCDateTime + SQLAlchemy's SQLite DATETIME write: naive UTC, microseconds.
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+_SQLITE_INSERT = (
+    "INSERT OR IGNORE INTO listen_events "
+    "(user_id, played_at, track_id, source, source_id, ms_played, created_at) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?)"
+)
+
+
+def _insert_into_sqlite(
+    session: Session, user_id: uuid.UUID, plays: list[_Play], now: datetime
+) -> int:
+    """One executemany below SQLAlchemy's per-value type processing, which costs more than
+    SQLite's insert itself; the values are written as the column types would write them
+    (tests/listening/test_ingest.py reads them back through the ORM)."""
+    user, created = user_id.hex, _sqlite_time(now)
+    rows = [
+        (
+            user,
+            _sqlite_time(play.played_at),
+            play.track.id.hex,
+            play.record.source.value,
+            play.record.source_id,
+            play.record.ms_played,
+            created,
+        )
+        for play in plays
+    ]
+    cursor = session.connection().exec_driver_sql(_SQLITE_INSERT, rows)
+    return cursor.rowcount
 
 
 _STAGING = (
@@ -261,8 +290,18 @@ def _add_to_rollups(
 ) -> None:
     hours: dict[datetime, list[int]] = defaultdict(lambda: [0, 0])
     totals: dict[uuid.UUID, list[Any]] = {}
+    local_hours: dict[datetime, datetime] = {}  # UTC hour → local hour; zone lookups are slow
     for track_id, played_at, heard_ms in plays:
-        local = played_at.astimezone(zone).replace(minute=0, second=0, microsecond=0, tzinfo=None)
+        utc_hour = played_at.replace(minute=0, second=0, microsecond=0)
+        local = local_hours.get(utc_hour)
+        if local is None:
+            # Whole-hour offsets map UTC hours to local hours; others (India's +5:30) need
+            # the play's own minute, so only whole-hour zones are cached.
+            aware = played_at.astimezone(zone)
+            local = aware.replace(minute=0, second=0, microsecond=0, tzinfo=None)
+            offset = aware.utcoffset()
+            if offset is not None and offset.total_seconds() % 3600 == 0:
+                local_hours[utc_hour] = local
         hour = hours[local]
         hour[0] += 1
         hour[1] += heard_ms
