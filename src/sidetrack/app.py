@@ -14,6 +14,7 @@ from sidetrack.core.config import Settings, get_settings
 from sidetrack.core.db import make_engine, make_session_factory
 from sidetrack.core.http import DbSession, install_error_handlers
 from sidetrack.listening import api as listening_api
+from sidetrack.listening import listenbrainz
 
 
 class Health(BaseModel):
@@ -35,6 +36,11 @@ def create_app(
     app.state.session_factory = session_factory
     install_error_handlers(app)
     app.include_router(club_api.router, prefix="/api")
+    # ListenBrainz-compatible, with ListenBrainz's own error bodies (only /1 raises these).
+    app.add_exception_handler(
+        listenbrainz.ListenBrainzError, listenbrainz.listenbrainz_error_handler
+    )
+    app.include_router(listenbrainz.router, prefix="/1")
     app.include_router(listening_api.router, prefix="/api")
     app.include_router(club_api.member_router, prefix="/api")
 

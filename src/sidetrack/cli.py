@@ -14,6 +14,8 @@ db_app = typer.Typer(help="Database schema management.")
 app.add_typer(db_app, name="db")
 token_app = typer.Typer(help="API tokens for the bot, organisers and the worker.")
 app.add_typer(token_app, name="token")
+users_app = typer.Typer(help="Members: create them, and print their scrobbling token.")
+app.add_typer(users_app, name="users")
 
 
 def fail(message: str, code: int = 2) -> NoReturn:
@@ -96,6 +98,48 @@ def token_create(
     try:
         with database_session() as session:
             _row, token = create_api_token(session, name, scope)
+    except SidetrackError as error:
+        fail(error.message)
+    typer.echo(token)
+
+
+@users_app.command("create")
+def users_create(
+    handle: Annotated[str, typer.Argument(help="The member's handle: letters, digits, _ . -")],
+    display_name: Annotated[
+        str | None, typer.Option("--display-name", help="Shown name (default: the handle).")
+    ] = None,
+) -> None:
+    """Make a member and print their id."""
+    import re
+
+    from sidetrack.core.errors import SidetrackError
+    from sidetrack.users.service import create_user
+
+    if not re.fullmatch(r"[A-Za-z0-9_.-]{1,64}", handle):
+        fail(f"invalid handle '{handle}': use 1-64 letters, digits, '_', '.' or '-'")
+    if display_name is not None and not 1 <= len(display_name.strip()) <= 120:
+        fail("the display name must be 1-120 characters")
+    try:
+        with database_session() as session:
+            user = create_user(session, handle, display_name and display_name.strip())
+            user_id = user.id
+    except SidetrackError as error:
+        fail(error.message)
+    typer.echo(str(user_id))
+
+
+@users_app.command("token")
+def users_token(
+    handle: Annotated[str, typer.Argument(help="The member's handle.")],
+) -> None:
+    """Print the member's ListenBrainz-compatible token alone on stdout (the same each time)."""
+    from sidetrack.core.errors import SidetrackError
+    from sidetrack.users.service import get_user_by_handle, member_token
+
+    try:
+        with database_session() as session:
+            token = member_token(session, get_user_by_handle(session, handle))
     except SidetrackError as error:
         fail(error.message)
     typer.echo(token)

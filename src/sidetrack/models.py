@@ -8,6 +8,7 @@ from sidetrack.listening.models import (
     ListenHourCount,
     ListenSource,
     ListenTrackTotal,
+    PlayingNow,
     TasteProfile,
 )
 from sidetrack.social.models import Compatibility, Follow, UserRecommendation
@@ -27,6 +28,7 @@ __all__ = [
     "ListenSource",
     "ListenTrackTotal",
     "Nomination",
+    "PlayingNow",
     "ProviderType",
     "Rating",
     "TasteProfile",

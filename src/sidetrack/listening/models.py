@@ -96,3 +96,20 @@ class ListenTrackTotal(Base):
     ms_played: Mapped[int] = mapped_column(BigInteger)
     first_played_at: Mapped[datetime]
     last_played_at: Mapped[datetime]
+
+
+class PlayingNow(Base):
+    """What a member is playing right now (ListenBrainz `playing_now`), until it expires.
+
+    Not a play: nothing here counts as listening. One row per member, replaced by each new
+    submission; `expires_at` is the submission time plus the track's length, or 10 minutes.
+    """
+
+    __tablename__ = "playing_now"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    # The submitted track_metadata, validated, as a ListenBrainz client will read it back.
+    track_metadata: Mapped[dict[str, Any]] = mapped_column(PortableJSON)
+    expires_at: Mapped[datetime]

@@ -54,7 +54,11 @@ class LinkedAccount(UUIDPrimaryKey, Timestamps, Base):
 
 
 class ApiToken(UUIDPrimaryKey, Base):
-    """A bearer token for the API. Only its SHA-256 is stored; the token is shown once."""
+    """A bearer token for the API, found by its SHA-256; most tokens are shown once only.
+
+    A member's ListenBrainz-compatible token (scope listens:submit, user_id set) is also kept
+    encrypted in `token_encrypted`, so `sidetrack users token HANDLE` can print it again.
+    """
 
     __tablename__ = "api_tokens"
 
@@ -65,5 +69,7 @@ class ApiToken(UUIDPrimaryKey, Base):
     user_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("users.id", ondelete="CASCADE"), index=True
     )
+    # Only for members' own tokens (above); NULL for tokens that are shown once.
+    token_encrypted: Mapped[str | None] = mapped_column(EncryptedText)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     revoked_at: Mapped[datetime | None]

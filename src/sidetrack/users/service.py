@@ -17,7 +17,9 @@ SCOPES = {
     "club:write": "the bot: weeks, nominations, votes and ratings",
     "club:admin": "organisers: any phase, moderation, winner override",
     "listens:write": "the worker: bulk listening imports",
+    "listens:submit": "a member's own scrobbling token (the ListenBrainz-compatible API)",
 }
+MEMBER_SCOPE = "listens:submit"
 
 _HANDLE_FORBIDDEN = re.compile(r"[^a-z0-9_.-]+")
 
@@ -26,6 +28,13 @@ def get_user(session: Session, user_id: uuid.UUID) -> User:
     user = session.get(User, user_id)
     if user is None:
         raise NotFound(f"No member with id {user_id}", details={"user_id": str(user_id)})
+    return user
+
+
+def get_user_by_handle(session: Session, handle: str) -> User:
+    user = session.scalar(select(User).where(User.handle == handle))
+    if user is None:
+        raise NotFound(f"No member with handle '{handle}'", details={"handle": handle})
     return user
 
 
@@ -133,6 +142,52 @@ def token_owner(session: Session, token: str) -> uuid.UUID | None:
     if row is None or row.revoked_at is not None:
         raise Unauthorized("Invalid or revoked token", details={"authorization": "invalid"})
     return row.user_id
+
+
+def member_token(session: Session, user: User) -> str:
+    """The member's ListenBrainz-compatible token: made on first call, the same one after.
+
+    Looked up by its hash like any token, and also kept encrypted so it can be shown again.
+    """
+    rows = session.scalars(
+        select(ApiToken)
+        .where(
+            ApiToken.user_id == user.id,
+            ApiToken.revoked_at.is_(None),
+            ApiToken.token_encrypted.is_not(None),
+        )
+        .order_by(ApiToken.created_at, ApiToken.id)
+    ).all()
+    for row in rows:
+        if MEMBER_SCOPE in row.scopes and row.token_encrypted:
+            return row.token_encrypted
+    token = new_token()
+    session.add(
+        ApiToken(
+            name=f"member token of {user.handle or user.id}"[:120],
+            token_hash=hash_token(token),
+            scopes=[MEMBER_SCOPE],
+            user_id=user.id,
+            token_encrypted=token,
+        )
+    )
+    session.flush()
+    return token
+
+
+def user_by_member_token(session: Session, token: str) -> User | None:
+    """The member whose own (unrevoked) token this is, else None."""
+    if not token:
+        return None
+    row = session.execute(
+        select(User, ApiToken.scopes)
+        .join(ApiToken, ApiToken.user_id == User.id)
+        .where(ApiToken.token_hash == hash_token(token), ApiToken.revoked_at.is_(None))
+    ).first()
+    if row is None or MEMBER_SCOPE not in row.scopes:
+        return None
+    user: User = row.User
+    return user
 
 
 def revoke_api_token(session: Session, token_id: uuid.UUID) -> ApiToken:
