@@ -1,7 +1,9 @@
 """The `sidetrack` command: database migrations, the web server, and the demo club."""
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Annotated, NoReturn
 
 import typer
@@ -14,6 +16,8 @@ db_app = typer.Typer(help="Database schema management.")
 app.add_typer(db_app, name="db")
 token_app = typer.Typer(help="API tokens for the bot, organisers and the worker.")
 app.add_typer(token_app, name="token")
+import_app = typer.Typer(help="Import listening history from export files.")
+app.add_typer(import_app, name="import")
 users_app = typer.Typer(help="Members: create them, and print their scrobbling token.")
 app.add_typer(users_app, name="users")
 
@@ -32,8 +36,12 @@ def load_settings() -> Settings:
 
 @contextmanager
 def database_session() -> Iterator[Session]:
-    """A migrated database and one transaction for a command."""
+    """A migrated database and one transaction for a command.
+
+    A domain error rolls the transaction back and ends the command with `error: …`, exit 2.
+    """
     from sidetrack.core.db import make_engine, make_session_factory, transaction
+    from sidetrack.core.errors import SidetrackError
     from sidetrack.core.migrations import upgrade
 
     settings = load_settings()
@@ -42,6 +50,8 @@ def database_session() -> Iterator[Session]:
     try:
         with transaction(make_session_factory(engine)) as session:
             yield session
+    except SidetrackError as error:
+        fail(error.message)
     finally:
         engine.dispose()
 
@@ -143,6 +153,79 @@ def users_token(
     except SidetrackError as error:
         fail(error.message)
     typer.echo(token)
+
+
+@import_app.command("listens")
+def import_listens_command(
+    files: Annotated[list[Path], typer.Argument(help="Export files or zips, any mix of sources.")],
+    user: Annotated[str, typer.Option("--user", help="The member's handle.")],
+    as_json: Annotated[
+        bool, typer.Option("--json", help="End with one JSON summary line on stdout.")
+    ] = False,
+) -> None:
+    """Import listening history from Spotify, Last.fm or ListenBrainz export files.
+
+    Each file's format is recognised from its content. Podcasts, audiobooks and short plays
+    are skipped and counted; a malformed row is reported and the import goes on; importing
+    the same file again adds nothing.
+    """
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from sidetrack.connectors.files import ReadReport, read_listens
+    from sidetrack.core.db import make_engine, make_session_factory, transaction
+    from sidetrack.core.errors import SidetrackError
+    from sidetrack.core.migrations import upgrade
+    from sidetrack.listening.tasks import ImportSummary, import_listens
+    from sidetrack.users.service import get_user_by_handle
+
+    settings = load_settings()
+    upgrade(settings.database_url)
+    factory = make_session_factory(make_engine(settings.database_url))
+    try:
+        with transaction(factory) as session:
+            member_id = get_user_by_handle(session, user).id
+    except SidetrackError as error:
+        fail(error.message)
+
+    report = ReadReport()
+    progress = Progress(
+        TextColumn("importing"),
+        BarColumn(bar_width=None),
+        TextColumn("{task.completed:,} plays"),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    )
+    with progress:
+        task = progress.add_task("import", total=None)
+        result = import_listens(
+            factory,
+            member_id,
+            read_listens(files, report),
+            progress=lambda count: progress.advance(task, count),
+        )
+    summary = ImportSummary(
+        files=report.files,
+        read=report.read,
+        imported=result.inserted,
+        duplicates=result.duplicates,
+        skipped=dict(report.skipped),
+        errors=[
+            {"file": problem.file, "position": problem.position, "reason": problem.reason}
+            for problem in report.problems
+        ]
+        + [
+            {"file": "", "position": f"play {rejection.index + 1}", "reason": rejection.reason}
+            for rejection in result.rejected
+        ],
+    )
+    if as_json:
+        typer.echo(json.dumps(summary.as_dict()))
+    else:
+        typer.echo(summary.describe())
+    if report.read == 0 and summary.errors:
+        raise typer.Exit(1)  # nothing could be read: say so with the exit status too
 
 
 if __name__ == "__main__":

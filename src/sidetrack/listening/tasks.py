@@ -29,6 +29,24 @@ class ImportSummary:
     skipped: dict[str, int] = field(default_factory=dict)
     errors: list[dict[str, str]] = field(default_factory=list)
 
+    def describe(self) -> str:
+        """A few lines for a person: what was imported, skipped and wrong."""
+        lines = [
+            f"{self.files} file(s), {self.read:,} plays read: {self.imported:,} imported, "
+            f"{self.duplicates:,} already there"
+        ]
+        if self.skipped:
+            skipped = ", ".join(
+                f"{count:,} {reason}" for reason, count in sorted(self.skipped.items())
+            )
+            lines.append(f"skipped: {skipped}")
+        for error in self.errors[:20]:
+            where = " ".join(part for part in (error["file"], error["position"]) if part)
+            lines.append(f"error: {where}: {error['reason']}")
+        if len(self.errors) > 20:
+            lines.append(f"… and {len(self.errors) - 20} more errors (use --json to see all)")
+        return "\n".join(lines)
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "files": self.files,
