@@ -176,7 +176,8 @@ def import_listens_command(
     from sidetrack.core.db import make_engine, make_session_factory, transaction
     from sidetrack.core.errors import SidetrackError
     from sidetrack.core.migrations import upgrade
-    from sidetrack.listening.tasks import ImportSummary, import_listens
+    from sidetrack.listening.service import summarize
+    from sidetrack.listening.tasks import import_listens
     from sidetrack.users.service import get_user_by_handle
 
     settings = load_settings()
@@ -205,21 +206,7 @@ def import_listens_command(
             read_listens(files, report),
             progress=lambda count: progress.advance(task, count),
         )
-    summary = ImportSummary(
-        files=report.files,
-        read=report.read,
-        imported=result.inserted,
-        duplicates=result.duplicates,
-        skipped=dict(report.skipped),
-        errors=[
-            {"file": problem.file, "position": problem.position, "reason": problem.reason}
-            for problem in report.problems
-        ]
-        + [
-            {"file": "", "position": f"play {rejection.index + 1}", "reason": rejection.reason}
-            for rejection in result.rejected
-        ],
-    )
+    summary = summarize(report, result)
     if as_json:
         typer.echo(json.dumps(summary.as_dict()))
     else:

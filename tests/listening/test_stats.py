@@ -159,3 +159,30 @@ def test_stats_and_history_over_http(client: TestClient, session: Session) -> No
     assert (
         client.get(f"/api/users/{user.id}/stats?range=decade", headers=headers).status_code == 422
     )
+
+
+def test_members_upload_their_own_exports(client: TestClient, session: Session) -> None:
+    user = create_user(session)
+    other = create_user(session)
+    _row, own = create_api_token(session, "member", [], user_id=user.id)
+    _row, others = create_api_token(session, "other", [], user_id=other.id)
+    session.commit()
+    csv = "Björk,Homogenic,Jóga,19 Mar 2023 18:28\nBjörk,Homogenic,Hunter,broken\n".encode()
+    upload = {"file": ("scrobbles.csv", csv, "text/csv")}
+    url = f"/api/users/{user.id}/imports"
+    assert client.post(url, files=upload).status_code == 401
+    assert (
+        client.post(url, files=upload, headers={"Authorization": f"Bearer {others}"}).status_code
+        == 403
+    )
+    response = client.post(url, files=upload, headers={"Authorization": f"Bearer {own}"})
+    assert response.status_code == 200, response.text
+    report = response.json()
+    assert (report["read"], report["imported"], report["duplicates"]) == (1, 1, 0)
+    assert [(e["file"], e["position"]) for e in report["errors"]] == [("scrobbles.csv", "row 2")]
+    ]
+    again = client.post(url, files=upload, headers={"Authorization": f"Bearer {own}"}).json()
+    assert (again["imported"], again["duplicates"]) == (0, 1)
+    missing = client.post(url, headers={"Authorization": f"Bearer {own}"})
+    assert missing.status_code == 422
+    assert "file" in missing.json()["error"]["details"]["fields"]

@@ -36,3 +36,13 @@ class Unauthorized(SidetrackError):
 class Forbidden(SidetrackError):
     status_code = 403
     code = "forbidden"
+
+
+class StoredConflict(Conflict):
+    """A write the database refused by its own rules (a duplicate key, a vanished reference)
+    after the service's checks had passed: in practice, two requests racing each other."""
+
+
+class PayloadTooLarge(SidetrackError):
+    status_code = 413
+    code = "too_large"

@@ -4,16 +4,17 @@ import uuid
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, UploadFile
 from pydantic import AwareDatetime, BaseModel, Field, StringConstraints
 
+from sidetrack.core.errors import PayloadTooLarge
 from sidetrack.core.http import DbSession, ErrorBody
 from sidetrack.core.schemas import NonNegativeInt32, WriteModel
 from sidetrack.listening import queries
 from sidetrack.listening.models import ListenSource
 from sidetrack.listening.records import ListenRecord
 from sidetrack.listening.schemas import ListeningStats, ListenPage, StatsRangeName
-from sidetrack.listening.service import ingest_listens
+from sidetrack.listening.service import import_export_file, ingest_listens
 from sidetrack.users.api import ListensWriter, Viewer
 
 router = APIRouter(tags=["listening"])
@@ -116,3 +117,33 @@ def listening_stats(
     return queries.listening_stats(
         session, user_id, viewer, range_name, start, end, limit, now=datetime.now(UTC)
     )
+
+
+class ImportReport(BaseModel):
+    files: int
+    read: int
+    imported: int
+    duplicates: int
+    skipped: dict[str, int] = Field(description="Plays not imported, by reason.")
+    errors: list[dict[str, str]] = Field(description="{file, position, reason} of bad rows.")
+
+
+MAX_UPLOAD_BYTES = 512 * 1024 * 1024
+
+
+@router.post("/users/{user_id}/imports", responses=_errors(401, 403, 404, 413))
+def upload_import(
+    user_id: uuid.UUID, file: UploadFile, session: DbSession, viewer: Viewer
+) -> ImportReport:
+    """Import an export file or zip (Spotify, Last.fm, ListenBrainz), with your own token.
+
+    The format is recognised from the content. The same summary as `sidetrack import`.
+    """
+    data = file.file.read(MAX_UPLOAD_BYTES + 1)
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise PayloadTooLarge(
+            "Uploads are limited to 512 MB; import larger histories with `sidetrack import`",
+            details={"file": "larger than 512 MB"},
+        )
+    summary = import_export_file(session, user_id, viewer, file.filename or "upload", data)
+    return ImportReport(**summary.as_dict())

@@ -12,6 +12,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from itertools import islice
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -21,6 +22,8 @@ from sqlalchemy.orm import Session
 
 from sidetrack.catalog.models import Track
 from sidetrack.catalog.resolve import ResolvedTrack, TrackRef, resolve_tracks
+from sidetrack.connectors.files import ReadReport, read_listens_from_bytes
+from sidetrack.core.errors import Forbidden, Unauthorized
 from sidetrack.core.types import utcnow
 from sidetrack.listening.models import (
     ListenEvent,
@@ -395,3 +398,88 @@ def rebuild_rollups(session: Session, user_id: uuid.UUID) -> None:
             for played_at, ms_played, track_id, duration_ms in partition
         )
         _add_to_rollups(session, user_id, zone, heard)
+
+
+# --- whole export files ------------------------------------------------------------------
+
+
+@dataclass
+class ImportSummary:
+    files: int = 0
+    read: int = 0
+    imported: int = 0
+    duplicates: int = 0
+    skipped: dict[str, int] = field(default_factory=dict)
+    errors: list[dict[str, str]] = field(default_factory=list)
+
+    def describe(self) -> str:
+        """A few lines for a person: what was imported, skipped and wrong."""
+        lines = [
+            f"{self.files} file(s), {self.read:,} plays read: {self.imported:,} imported, "
+            f"{self.duplicates:,} already there"
+        ]
+        if self.skipped:
+            skipped = ", ".join(
+                f"{count:,} {reason}" for reason, count in sorted(self.skipped.items())
+            )
+            lines.append(f"skipped: {skipped}")
+        for error in self.errors[:20]:
+            where = " ".join(part for part in (error["file"], error["position"]) if part)
+            lines.append(f"error: {where}: {error['reason']}")
+        if len(self.errors) > 20:
+            lines.append(f"… and {len(self.errors) - 20} more errors (use --json to see all)")
+        return "\n".join(lines)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "files": self.files,
+            "read": self.read,
+            "imported": self.imported,
+            "duplicates": self.duplicates,
+            "skipped": dict(sorted(self.skipped.items())),
+            "errors": self.errors,
+        }
+
+
+def summarize(report: ReadReport, result: IngestResult) -> ImportSummary:
+    """What an import of files did: the reader's counts and problems, and the ingest's."""
+    return ImportSummary(
+        files=report.files,
+        read=report.read,
+        imported=result.inserted,
+        duplicates=result.duplicates,
+        skipped=dict(report.skipped),
+        errors=[
+            {"file": problem.file, "position": problem.position, "reason": problem.reason}
+            for problem in report.problems
+        ]
+        + [
+            {"file": "", "position": f"play {rejection.index + 1}", "reason": rejection.reason}
+            for rejection in result.rejected
+        ],
+    )
+
+
+UPLOAD_BATCH = 50_000
+
+
+def import_export_file(
+    session: Session, user_id: uuid.UUID, uploader_id: uuid.UUID | None, name: str, data: bytes
+) -> ImportSummary:
+    """Import one uploaded export file (or zip) for a member, in the caller's transaction.
+
+    Only the member themself may upload their history.
+    """
+    if uploader_id is None:
+        raise Unauthorized(
+            "Sign in with your own token to import", details={"authorization": "missing"}
+        )
+    if uploader_id != user_id:
+        raise Forbidden("Members import only their own history", details={"user_id": "not you"})
+    get_user(session, user_id)
+    report = ReadReport()
+    total = IngestResult()
+    records = read_listens_from_bytes(name, data, report)
+    while batch := list(islice(records, UPLOAD_BATCH)):
+        total.add(ingest_listens(session, user_id, batch), offset=total.received)
+    return summarize(report, total)
