@@ -180,7 +180,6 @@ def test_members_upload_their_own_exports(client: TestClient, session: Session) 
     report = response.json()
     assert (report["read"], report["imported"], report["duplicates"]) == (1, 1, 0)
     assert [(e["file"], e["position"]) for e in report["errors"]] == [("scrobbles.csv", "row 2")]
-    ]
     again = client.post(url, files=upload, headers={"Authorization": f"Bearer {own}"}).json()
     assert (again["imported"], again["duplicates"]) == (0, 1)
     missing = client.post(url, headers={"Authorization": f"Bearer {own}"})
