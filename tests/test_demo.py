@@ -1,8 +1,11 @@
 """The demo club: realistic, within the club's rules, deterministic, and loaded only once.
 
-The load takes a couple of seconds, so one load (the `demo` fixture) serves the whole module on
-each backend, inside a transaction rolled back when the module ends. While it is open, no test
-here may use the per-test `session` fixture: SQLite would see the open write and lock.
+The load takes a few seconds, so one load (the `demo` fixture) serves the whole module on each
+backend, inside a transaction rolled back when the module ends. While it is open, no test here
+may use the per-test `session` fixture: SQLite would see the open write and lock.
+
+The demo writes through the domain services, which give rows random ids and stamp some of them
+with the present, so two loads are compared by natural keys, without those audit columns.
 """
 
 import hashlib
@@ -16,7 +19,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, select, update
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
@@ -27,7 +30,8 @@ from sidetrack.cli import app
 from sidetrack.club.models import Nomination, Rating, Vote, Week, WeekPhase
 from sidetrack.core.db import Base, make_engine
 from sidetrack.core.errors import Conflict
-from sidetrack.demo import Decider, DemoReport, _tally, load_demo
+from sidetrack.core.migrations import upgrade
+from sidetrack.demo import DemoReport, load_demo
 from sidetrack.listening.models import (
     ListenEvent,
     ListenHourCount,
@@ -56,23 +60,66 @@ def demo(engine: Engine) -> Iterator[tuple[Session, DemoReport]]:
             transaction.rollback()
 
 
-def fingerprint(session: Session) -> dict[str, tuple[int, str]]:
-    """Every table's row count and a hash of all its rows, in primary-key order.
+# Audit columns the services stamp with the present, which the demo leaves as they are.
+STAMPED_NOW = {
+    "albums": {"created_at", "updated_at"},
+    "tracks": {"created_at", "updated_at"},
+    "listen_events": {"created_at"},
+}
 
-    Raw driver rows: the ORM's type conversions would only slow 50,000 listens down.
+
+def fingerprint(session: Session) -> dict[str, tuple[int, str]]:
+    """Every table's row count and a hash of all its rows, ids replaced by natural keys.
+
+    Raw driver rows: the ORM's type conversions would only slow 50,000 listens down. An id
+    with no natural key below stays as it is, and so would tell two loads apart.
     """
+    keys = natural_keys(session)
+
+    def plain(value: Any) -> Any:
+        if isinstance(value, uuid.UUID):
+            value = value.hex  # PostgreSQL's driver reads uuids; SQLite stores their hex
+        return keys.get(value, value) if isinstance(value, str) else value
+
     prints = {}
     for table in Base.metadata.sorted_tables:
-        order = ", ".join(f'"{column.name}"' for column in table.primary_key.columns)
-        rows = session.connection().exec_driver_sql(
-            f'SELECT * FROM "{table.name}" ORDER BY {order}'
-        )
-        digest, total = hashlib.sha256(), 0
-        for row in rows:
-            digest.update(repr(tuple(row)).encode())
-            total += 1
-        prints[table.name] = (total, digest.hexdigest())
+        skipped = STAMPED_NOW.get(table.name, set())
+        columns = ", ".join(f'"{c.name}"' for c in table.columns if c.name not in skipped)
+        rows = session.connection().exec_driver_sql(f'SELECT {columns} FROM "{table.name}"')
+        lines = sorted(repr(tuple(plain(value) for value in row)) for row in rows)
+        digest = hashlib.sha256("\n".join(lines).encode())
+        prints[table.name] = (len(lines), digest.hexdigest())
     return prints
+
+
+def natural_keys(session: Session) -> dict[str, str]:
+    """What names each row of the demo, by the hex of its id: handles, week numbers, keys."""
+    members = dict(session.execute(select(User.id, User.handle)).tuples().all())
+    albums = dict(session.execute(select(Album.id, Album.match_key)).tuples().all())
+    weeks = dict(session.execute(select(Week.id, Week.week_number)).tuples().all())
+    keys: dict[uuid.UUID, str] = {}
+    keys.update((row_id, f"member {handle}") for row_id, handle in members.items())
+    keys.update((row_id, f"album {key}") for row_id, key in albums.items())
+    keys.update((row_id, f"week {number}") for row_id, number in weeks.items())
+    tracks = select(Track.id, Track.album_id, Track.match_key)
+    for row_id, album_id, key in session.execute(tracks):
+        keys[row_id] = f"track {albums[album_id]} / {key}"
+    for row_id, slug in session.execute(select(GenreTag.id, GenreTag.slug)):
+        keys[row_id] = f"tag {slug}"
+    accounts = select(LinkedAccount.id, LinkedAccount.provider, LinkedAccount.provider_user_id)
+    for row_id, provider, provider_user_id in session.execute(accounts):
+        keys[row_id] = f"account {provider} {provider_user_id}"
+    nominations = select(Nomination.id, Nomination.week_id, Nomination.user_id, Nomination.album_id)
+    for row_id, week_id, user_id, album_id in session.execute(nominations):
+        keys[row_id] = f"nomination {weeks[week_id]} {members[user_id]} {albums[album_id]}"
+    votes = select(Vote.id, Vote.week_id, Vote.user_id, Vote.rank)
+    for row_id, week_id, user_id, rank in session.execute(votes):
+        keys[row_id] = f"vote {weeks[week_id]} {members[user_id]} {rank}"
+    ratings = select(Rating.id, Rating.week_id, Rating.user_id, Rating.album_id)
+    for row_id, week_id, user_id, album_id in session.execute(ratings):
+        week = "personal" if week_id is None else weeks[week_id]
+        keys[row_id] = f"rating {week} {members[user_id]} {albums[album_id]}"
+    return {row_id.hex: key for row_id, key in keys.items()}
 
 
 def row_counts(session: Session) -> dict[str, int]:
@@ -212,10 +259,12 @@ def test_past_weeks_are_closed_and_won_by_the_tally_of_their_votes(
 
         votes = session.scalars(select(Vote).where(Vote.week_id == week.id)).all()
         winner, decider = tally(nominations, votes)
+        assert week.winner_nomination_id == winner.id  # crowned by the club's close_poll
         assert week.winner_album_id == winner.album_id
         deciders.append(decider)
-    assert "first choices" in deciders  # equal points, settled by first choices
-    assert "earliest nomination" in deciders
+    assert deciders[2] == "first choices"  # week 3: equal points, settled by first choices
+    assert deciders[7] == "earliest nomination"  # week 8: level on both, the earlier wins
+    assert deciders.count("points") == 8
 
 
 def test_every_member_votes_by_the_rules(demo: tuple[Session, DemoReport]) -> None:
@@ -342,6 +391,7 @@ def test_the_same_today_gives_the_same_rows(demo: tuple[Session, DemoReport]) ->
         savepoint.rollback()
     assert second == first
     assert first["listen_events"][0] == 50_000
+    assert first["weeks"][0] == 11
 
 
 def test_refuses_a_database_that_already_has_a_club(demo: tuple[Session, DemoReport]) -> None:
@@ -358,20 +408,11 @@ def test_refuses_a_database_that_already_has_a_club(demo: tuple[Session, DemoRep
 
 
 def empty_database(session: Session) -> None:
+    # Weeks and their winning nominations refer to each other: untie them first.
+    session.execute(update(Week).values(winner_nomination_id=None))
     for table in reversed(Base.metadata.sorted_tables):
         session.execute(table.delete())
     session.expunge_all()
-
-
-def test_tally_breaks_ties_by_first_choices_then_earliest_nomination() -> None:
-    # a: 2+2 = 4 points, two firsts; b: 2+1+1 = 4 points, one first.
-    assert _tally("abc", [("a", 1), ("a", 1), ("b", 1), ("b", 2), ("b", 2)]) == (
-        "a",
-        Decider.FIRST_CHOICES,
-    )
-    # a and b level on points and on firsts: the earlier nomination, a, wins.
-    assert _tally("abc", [("b", 1), ("a", 1), ("c", 2)]) == ("a", Decider.EARLIEST_NOMINATION)
-    assert _tally("abc", [("c", 1), ("a", 2)]) == ("c", Decider.POINTS)
 
 
 def test_cli_demo_loads_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -395,3 +436,25 @@ def test_cli_demo_loads_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
         engine.dispose()
     assert before["listen_events"] == 50_000
     assert before["weeks"] == 11
+
+
+def test_cli_demo_refuses_a_club_in_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = f"sqlite:///{tmp_path / 'club.db'}"
+    monkeypatch.setenv("SIDETRACK_DATABASE_URL", url)
+    upgrade(url)
+    engine = make_engine(url)
+    try:
+        with Session(engine) as session:
+            session.add(User(display_name="Someone Real", handle="someone"))
+            session.commit()
+        result = CliRunner().invoke(app, ["demo"])
+        with Session(engine) as session:
+            assert count(session, User) == 1
+    finally:
+        engine.dispose()
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert result.stderr.startswith("error: the demo club loads into an empty database")
+    assert result.stderr.count("\n") == 1

@@ -1,34 +1,60 @@
-"""The demo club: deterministic members, catalog, club weeks and two years of plays, loaded once."""
+"""The demo club: deterministic members, catalog, club weeks and two years of plays, loaded once.
+
+Everything is written through the domain services, as the bot, the API and the importers
+would: members by their Discord accounts, the catalog, each week's whole lifecycle (the
+poll's winner is the service's tally) and the plays by batch ingest, which keeps the
+listening rollups. Only what no service sets is set here on the rows the services return:
+the members' handles, time zones and privacy, their Discord usernames, and the historical
+timestamps of the club's rows (a nomination's time breaks a poll's last tie).
+"""
 
 import bisect
 import itertools
 import random
 import uuid
-from collections.abc import Hashable, Iterable, Sequence
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
-from enum import StrEnum
 from functools import cache
-from typing import Any, TypeVar
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import insert, select
-from sqlalchemy.orm import Session
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
 
-from sidetrack.catalog.models import Album, GenreTag, Track, album_genre_tags
-from sidetrack.catalog.normalize import match_key, tag_slug
-from sidetrack.club.models import Nomination, Rating, Vote, Week, WeekPhase
+from sidetrack.catalog.models import Album
+from sidetrack.catalog.normalize import tag_slug
+from sidetrack.catalog.resolve import TrackRef, resolve_tracks
+from sidetrack.catalog.service import find_or_create_album, find_or_create_genre_tag
+from sidetrack.club.models import Nomination, Week, WeekPhase
+from sidetrack.club.scoring import Candidate, Tally, TieBreak, tally_poll
+from sidetrack.club.service import (
+    AlbumRef,
+    cast_vote,
+    close_nominations,
+    close_poll,
+    close_week,
+    create_week,
+    open_ratings,
+    submit_nomination,
+    submit_rating,
+    update_week,
+)
 from sidetrack.core.errors import Conflict
-from sidetrack.listening.models import ListenEvent, ListenSource
-from sidetrack.listening.service import rebuild_rollups
+from sidetrack.listening.models import ListenSource
+from sidetrack.listening.records import ListenRecord
+from sidetrack.listening.service import ingest_listens, tolerance
 from sidetrack.users.models import LinkedAccount, ProviderType, User
+from sidetrack.users.service import find_or_create_discord_member
 
 # ---------------------------------------------------------------------------------------------
 # Data tables
 # ---------------------------------------------------------------------------------------------
 
 SEED = "sidetrack-demo-v1"
-# Every demo id is a uuid5 under this namespace, so reloading yields the same ids.
+# The demo's made-up ids (Spotify track links, voters in the planned polls) are uuid5s under
+# this namespace; the rows themselves get their ids from the services.
 NAMESPACE = uuid.UUID("5f0c2a86-3d4e-5b8e-9c61-0d9a7e4b2c13")
 
 PAST_WEEKS = 10
@@ -37,20 +63,11 @@ PAST_WEEK_SIZES = (5, 4, 6, 5, 4, 5, 6, 4, 5, 5)
 CURRENT_NOMINATIONS = 2
 LISTEN_COUNT = 50_000
 LISTEN_DAYS = 730
-INSERT_CHUNK = 5_000
+INGEST_BATCH = 10_000  # plays per ingest_listens call, as an importer sends them
 
-
-class Decider(StrEnum):
-    """What settled a poll: the rules' tie-breaks, in order."""
-
-    POINTS = "points"
-    FIRST_CHOICES = "first choices"
-    EARLIEST_NOMINATION = "earliest nomination"
-
-
-# Weeks whose poll must end in a tie, so the archive shows each tie-break at work; every
-# other poll is won outright on points.
-TIE_BREAK_WEEKS = {3: Decider.FIRST_CHOICES, 8: Decider.EARLIEST_NOMINATION}
+# Weeks whose poll must end in a tie, so the archive shows each tie-break at work (what the
+# tally reports as its tie_break); every other poll is won outright on points.
+TIE_BREAK_WEEKS: dict[int, TieBreak] = {3: "first_place_votes", 8: "earliest_nomination"}
 
 
 # Table rows compare by identity: each is one entry of a table here, and hashing them is on
@@ -1114,7 +1131,7 @@ class DemoReport:
 
 def load_demo(session: Session, today: date | None = None) -> DemoReport:
     """Fill an empty database with the demo club; flushes only, the caller commits."""
-    if session.get(Week, _id("week", 1)) is not None:
+    if _already_loaded(session):
         return DemoReport(loaded=False)
     _refuse_unless_empty(session)
 
@@ -1129,29 +1146,34 @@ def load_demo(session: Session, today: date | None = None) -> DemoReport:
 
     # Members joined the month before the first week; the catalog came with them.
     joined = _midnight(first_monday) - timedelta(days=30)
-    _write_members(session, joined)
-    _write_catalog(session, joined)
+    users = _write_members(session, joined)
+    tracks = _write_catalog(session)
     for week in weeks:
-        _write_week(session, week)
-        _write_nominations(session, week)
-        _write_votes(session, week)
-        _write_ratings(session, week)
-    _write_listens(session, listens)
-    _write_listening_rollups(session)
+        _write_week(session, week, users)
+    listened = _write_listens(session, users, listens)
     session.flush()
 
     return DemoReport(
         loaded=True,
-        members=len(MEMBERS),
+        members=len(users),
         albums=len(ALBUMS),
-        tracks=sum(len(album.tracks) for album in ALBUMS),
+        tracks=tracks,
         weeks=len(weeks),
         nominations=sum(len(week.nominations) for week in weeks),
         votes=sum(2 * len(week.ballots) for week in weeks),
         ratings=sum(len(week.ratings) for week in weeks),
-        listens=len(listens),
+        listens=listened,
         current_week=weeks[-1].label,
     )
+
+
+def _already_loaded(session: Session) -> bool:
+    # The demo members' Discord ids are the same whatever day it is loaded on.
+    ids = [_discord_id(member) for member in MEMBERS]
+    query = select(LinkedAccount.id).where(
+        LinkedAccount.provider == ProviderType.DISCORD, LinkedAccount.provider_user_id.in_(ids)
+    )
+    return session.scalar(query.limit(1)) is not None
 
 
 def _refuse_unless_empty(session: Session) -> None:
@@ -1202,21 +1224,16 @@ def _spotify_track_url(track_id: uuid.UUID) -> str:
     return f"https://open.spotify.com/track/{''.join(digits)}"
 
 
-def _member_id(member: DemoMember) -> uuid.UUID:
-    return _id("member", member.handle)
-
-
-def _album_id(album: DemoAlbum) -> uuid.UUID:
-    return _id("album", album.artist, album.title)
-
-
 def _track_id(album: DemoAlbum, position: int) -> uuid.UUID:
+    """A made-up but stable id for a track, to spell its (fake) Spotify link."""
     return _id("track", album.artist, album.title, position)
 
 
-@cache
-def _track_ids() -> tuple[tuple[uuid.UUID, ...], ...]:
-    return tuple(tuple(_track_id(a, i) for i in range(len(a.tracks))) for a in ALBUMS)
+def _discord_id(member: DemoMember) -> str:
+    # Discord accounts of 2016–2021 have 18-digit snowflakes.
+    rng = _rng("discord", member.handle)
+    signed_up = datetime(2016, 1, 1, tzinfo=UTC) + timedelta(days=rng.randrange(6 * 365))
+    return str(_snowflake(signed_up, rng))
 
 
 @cache
@@ -1313,7 +1330,7 @@ def _plan_club(monday: date, today: date) -> list[WeekPlan]:
             number, size, schedule.opens_at, schedule.nominations_close_at, nominated
         )
         ballots = _plan_ballots(number, nominations, schedule)
-        winner, _decider = _tally(range(len(nominations)), _votes(ballots))
+        winner = _winner(_poll(nominations, ballots))
         ratings = _plan_ratings(number, nominations, winner, schedule)
         weeks.append(
             WeekPlan(
@@ -1361,15 +1378,14 @@ def _plan_ballots(
     number: int, nominations: Sequence[NominationPlan], schedule: Schedule
 ) -> tuple[Ballot, ...]:
     rng = _rng("votes", number)
-    wanted = TIE_BREAK_WEEKS.get(number, Decider.POINTS)
+    wanted = TIE_BREAK_WEEKS.get(number)
     appeal = [rng.uniform(0.6, 1.6) for _ in nominations]
     # A designated tie-break week redraws the whole poll until it ends the way it should.
     for _attempt in range(5_000):
         ballots = tuple(_ballot(rng, voter, nominations, appeal, schedule) for voter in MEMBERS)
-        _winner, decider = _tally(range(len(nominations)), _votes(ballots))
-        if decider is wanted:
+        if _poll(nominations, ballots).tie_break == wanted:
             return ballots
-    raise RuntimeError(f"no poll for week {number} ends by {wanted}; change the seed")
+    raise RuntimeError(f"no poll for week {number} ends by {wanted or 'points'}; change the seed")
 
 
 def _ballot(
@@ -1394,33 +1410,32 @@ def _ballot(
     return Ballot(voter, choices[0], choices[1], cast_at)
 
 
-def _votes(ballots: Iterable[Ballot]) -> list[tuple[int, int]]:
-    return [vote for b in ballots for vote in ((b.first, 1), (b.second, 2))]
+def _poll(nominations: Sequence[NominationPlan], ballots: Iterable[Ballot]) -> Tally:
+    """The club's own tally of a planned poll (its candidates named by their index)."""
+    candidates = [
+        Candidate(nomination_id=_candidate(index), nominated_at=nomination.created_at)
+        for index, nomination in enumerate(nominations)
+    ]
+    votes = [
+        (_voter(ballot.voter), _candidate(choice), rank)
+        for ballot in ballots
+        for choice, rank in ((ballot.first, 1), (ballot.second, 2))
+    ]
+    return tally_poll(candidates, votes)
 
 
-K = TypeVar("K", bound=Hashable)
+def _candidate(index: int) -> uuid.UUID:
+    return uuid.UUID(int=index)
 
 
-def _tally(nominations: Iterable[K], votes: Iterable[tuple[K, int]]) -> tuple[K, Decider]:
-    """The poll's winner and what decided it.
+@cache
+def _voter(member: DemoMember) -> uuid.UUID:
+    return _id("voter", member.handle)
 
-    `nominations` in the order they were made; `votes` as (nomination, rank). A 1st choice is
-    worth 2 points and a 2nd choice 1; ties go to the most 1st choices, then the earliest.
-    """
-    order = list(nominations)
-    points = dict.fromkeys(order, 0)
-    firsts = dict.fromkeys(order, 0)
-    for nomination, rank in votes:
-        points[nomination] += 2 if rank == 1 else 1
-        firsts[nomination] += 1 if rank == 1 else 0
-    position = {nomination: index for index, nomination in enumerate(order)}
-    winner = max(order, key=lambda n: (points[n], firsts[n], -position[n]))
-    level = [n for n in order if points[n] == points[winner]]
-    if len(level) == 1:
-        return winner, Decider.POINTS
-    if sum(firsts[n] == firsts[winner] for n in level) == 1:
-        return winner, Decider.FIRST_CHOICES
-    return winner, Decider.EARLIEST_NOMINATION
+
+def _winner(tally: Tally) -> int:
+    assert tally.winner_nomination_id is not None  # every planned poll has votes
+    return tally.winner_nomination_id.int
 
 
 def _plan_ratings(
@@ -1479,12 +1494,44 @@ class _Timeline:
         return True
 
 
+class _Repeats:
+    """One member's start times of each track, so no two plays of a track are "the same play".
+
+    Ingest takes two plays of one track starting within its tolerance (90 s, or half the
+    track when shorter) for one play reported twice; a quick skip and a replay would be that.
+    """
+
+    def __init__(self) -> None:
+        self._starts: dict[tuple[int, int], list[int]] = defaultdict(list)
+
+    def clash(self, run: Sequence[Play]) -> bool:
+        pending: dict[tuple[int, int], list[int]] = defaultdict(list)
+        for start, album, track, _played, _source in run:
+            window = _tolerance_s(album, track)
+            for starts in (self._starts[(album, track)], pending[(album, track)]):
+                index = bisect.bisect_left(starts, start - window)
+                if index < len(starts) and starts[index] <= start + window:
+                    return True
+            pending[(album, track)].append(start)
+        return False
+
+    def add(self, run: Sequence[Play]) -> None:
+        for start, album, track, _played, _source in run:
+            bisect.insort(self._starts[(album, track)], start)
+
+
+@cache
+def _tolerance_s(album: int, track: int) -> float:
+    return tolerance(ALBUMS[album].tracks[track].duration_ms).total_seconds()
+
+
 def _plan_listens(
     weeks: Sequence[WeekPlan], window_start: datetime, window_end: datetime
-) -> list[dict[str, Any]]:
-    rows: list[dict[str, Any]] = []
+) -> dict[DemoMember, list[ListenRecord]]:
+    """Each member's plays, oldest first."""
+    listens: dict[DemoMember, list[ListenRecord]] = {}
     counts = _allocate(LISTEN_COUNT, [member.listening_share for member in MEMBERS])
-    for member, count in sorted(zip(MEMBERS, counts, strict=True), key=lambda m: _member_id(m[0])):
+    for member, count in zip(MEMBERS, counts, strict=True):
         # Each week's raters played the winner between the poll and the discussion.
         club = [
             (week.winner_album, week.schedule.poll_close_at, week.schedule.discussion_at)
@@ -1492,8 +1539,8 @@ def _plan_listens(
             if week.winner_album is not None and any(r.member == member for r in week.ratings)
         ]
         plays = _member_plays(member, count, club, window_start, window_end)
-        rows.extend(_listen_rows(member, sorted(plays)))
-    return rows
+        listens[member] = _listen_records(member, sorted(plays))
+    return listens
 
 
 def _allocate(total: int, shares: Sequence[float]) -> list[int]:
@@ -1520,6 +1567,7 @@ def _member_plays(
         itertools.accumulate(_popularity()[a] * _affinity(member, a) for a in ALBUMS)
     )
     timeline = _Timeline()
+    repeats = _Repeats()
     plays: list[Play] = []
 
     def source_at(start: int) -> ListenSource:
@@ -1529,9 +1577,11 @@ def _member_plays(
     def try_session(start: int, tracks: Sequence[tuple[int, int]]) -> bool:
         run = _listening_session(rng, start, tracks, source_at(start))
         end = run[-1][0] + run[-1][3] // 1000
-        if start < first or end > last or not timeline.claim(start, end):
+        if start < first or end > last or repeats.clash(run) or not timeline.claim(start, end):
             return False
-        plays.extend(run[: count - len(plays)])
+        run = run[: count - len(plays)]
+        repeats.add(run)
+        plays.extend(run)
         return True
 
     for album, earliest, latest in club:
@@ -1611,211 +1661,194 @@ def _popularity() -> dict[DemoAlbum, float]:
     return {album: 1 / (rank + 2) ** 1.1 for album, rank in zip(ALBUMS, ranks, strict=True)}
 
 
-def _listen_rows(member: DemoMember, plays: Iterable[Play]) -> list[dict[str, Any]]:
+def _listen_records(member: DemoMember, plays: Iterable[Play]) -> list[ListenRecord]:
     rng = _rng("listen-ids", member.handle)
-    user_id = _member_id(member)
-    track_ids = _track_ids()
-    rows = []
-    for start, album, track, played, source in plays:
-        played_at = UNIX_EPOCH + timedelta(seconds=start)
+    records = []
+    for start, album_index, track_index, played, source in plays:
+        album = ALBUMS[album_index]
+        track = album.tracks[track_index]
         source_id = None
         if source is ListenSource.LISTENBRAINZ:
             source_id = str(uuid.UUID(int=rng.getrandbits(128), version=4))
-        rows.append(
-            {
-                "user_id": user_id,
-                "played_at": played_at,
-                "track_id": track_ids[album][track],
-                "source": source,
-                "source_id": source_id,
-                "ms_played": played,
-                # Imported once the play had finished.
-                "created_at": played_at + timedelta(milliseconds=played),
-            }
-        )
-    return rows
-
-
-# ---------------------------------------------------------------------------------------------
-# Writing (each small, so the club ones can later go through the club's services)
-# ---------------------------------------------------------------------------------------------
-
-
-def _write_members(session: Session, joined: datetime) -> None:
-    for index, member in enumerate(MEMBERS):
-        created_at = joined + timedelta(days=index, hours=3 * index)
-        user_id = _member_id(member)
-        session.add(
-            User(
-                id=user_id,
-                display_name=member.display_name,
-                handle=member.handle,
-                timezone=member.timezone,
-                listening_private=member.listening_private,
-                created_at=created_at,
-                updated_at=created_at,
-            )
-        )
-        # Discord accounts of 2016–2021 have 18-digit snowflakes.
-        rng = _rng("discord", member.handle)
-        signed_up = datetime(2016, 1, 1, tzinfo=UTC) + timedelta(days=rng.randrange(6 * 365))
-        session.add(
-            LinkedAccount(
-                id=_id("discord", member.handle),
-                user_id=user_id,
-                provider=ProviderType.DISCORD,
-                provider_user_id=str(_snowflake(signed_up, rng)),
-                provider_username=member.discord_username,
-                created_at=created_at,
-                updated_at=created_at,
-            )
-        )
-    session.flush()
-
-
-def _write_catalog(session: Session, created_at: datetime) -> None:
-    tag_ids = _write_genre_tags(session)
-    links: list[dict[str, uuid.UUID]] = []
-    for album in ALBUMS:
-        album_id = _album_id(album)
-        session.add(
-            Album(
-                id=album_id,
-                title=album.title,
+        records.append(
+            ListenRecord(
                 artist_name=album.artist,
-                release_year=album.year,
-                match_key=match_key(album.artist, album.title),
-                created_at=created_at,
-                updated_at=created_at,
+                track_title=track.title,
+                album_title=album.title,
+                played_at=UNIX_EPOCH + timedelta(seconds=start),
+                source=source,
+                duration_ms=track.duration_ms,
+                ms_played=played,
+                source_id=source_id,
             )
         )
-        for position, track in enumerate(album.tracks):
-            session.add(
-                Track(
-                    id=_track_id(album, position),
-                    album_id=album_id,
-                    title=track.title,
-                    artist_name=album.artist,
-                    duration_ms=track.duration_ms,
-                    match_key=match_key(album.artist, track.title),
-                    created_at=created_at,
-                    updated_at=created_at,
-                )
+    return records
+
+
+# ---------------------------------------------------------------------------------------------
+# Writing, through the domain services
+# ---------------------------------------------------------------------------------------------
+
+
+def _stamp(row: Any, created_at: datetime, updated_at: datetime | None = None) -> None:
+    """Date a service's row in the demo's history (the services stamp the present)."""
+    row.created_at = created_at
+    row.updated_at = updated_at or created_at
+
+
+def _write_members(session: Session, joined: datetime) -> dict[DemoMember, User]:
+    users: dict[DemoMember, User] = {}
+    for index, member in enumerate(MEMBERS):
+        discord_id = _discord_id(member)
+        user = find_or_create_discord_member(session, discord_id, member.display_name)
+        # No service edits a profile or a linked account's username yet: set on its rows.
+        account = session.scalars(
+            select(LinkedAccount).where(
+                LinkedAccount.provider == ProviderType.DISCORD,
+                LinkedAccount.provider_user_id == discord_id,
             )
-        links.extend(
-            {"album_id": album_id, "genre_tag_id": tag_ids[slug]} for slug in album.genre_slugs
-        )
+        ).one()
+        user.handle = member.handle
+        user.timezone = member.timezone
+        user.listening_private = member.listening_private
+        account.provider_username = member.discord_username
+        created_at = joined + timedelta(days=index, hours=3 * index)
+        _stamp(user, created_at)
+        _stamp(account, created_at)
+        users[member] = user
     session.flush()
-    session.execute(insert(album_genre_tags), links)
+    return users
 
 
-def _write_genre_tags(session: Session) -> dict[str, uuid.UUID]:
-    """The catalog's tags by slug; an existing tag of the same slug is reused."""
+def _write_catalog(session: Session) -> int:
+    """Albums, their genre tags and their tracks; returns how many tracks."""
+    albums = [
+        find_or_create_album(
+            session, title=album.title, artist_name=album.artist, release_year=album.year
+        )
+        for album in ALBUMS
+    ]
     names = {tag_slug(genre): genre for album in ALBUMS for genre in album.genres}
-    query = select(GenreTag.slug, GenreTag.id).where(GenreTag.slug.in_(names))
-    existing = dict(session.execute(query).tuples().all())
-    for slug, name in sorted(names.items()):
-        if slug not in existing:
-            existing[slug] = _id("tag", slug)
-            session.add(GenreTag(id=existing[slug], name=name, slug=slug))
+    tags = {slug: find_or_create_genre_tag(session, names[slug]) for slug in sorted(names)}
+    # Album.genre_tags loads only when asked to: once, for every album.
+    session.scalars(
+        select(Album)
+        .where(Album.id.in_([album.id for album in albums]))
+        .options(selectinload(Album.genre_tags))
+    ).all()
+    for plan, album in zip(ALBUMS, albums, strict=True):
+        for genre in plan.genres:
+            tag = tags[tag_slug(genre)]
+            if tag not in album.genre_tags:
+                album.genre_tags.append(tag)
     session.flush()
-    return existing
+    # The catalog's way to add tracks: batch resolution by name, which creates the new ones.
+    refs = [
+        TrackRef(
+            artist_name=album.artist,
+            track_title=track.title,
+            album_title=album.title,
+            duration_ms=track.duration_ms,
+        )
+        for album in ALBUMS
+        for track in album.tracks
+    ]
+    resolved = resolve_tracks(session, refs)
+    tracks = len({track.id for track in resolved})
+    if tracks != len(refs):
+        raise RuntimeError(f"the demo catalog's {len(refs)} tracks resolved to {tracks}")
+    return tracks
 
 
-def _write_week(session: Session, week: WeekPlan) -> None:
+def _write_week(session: Session, week: WeekPlan, users: dict[DemoMember, User]) -> None:
+    """One week's lifecycle, phase by phase, as the bot would run it."""
     schedule = week.schedule
-    rng = _rng("threads", week.number)
-    closed = week.phase is WeekPhase.CLOSED
-    winner = week.winner_album
-    session.add(
-        Week(
-            id=_id("week", week.number),
-            label=week.label,
-            week_number=week.number,
-            phase=week.phase,
-            nominations_close_at=schedule.nominations_close_at,
-            poll_close_at=schedule.poll_close_at,
-            discussion_at=schedule.discussion_at,
-            ratings_close_at=schedule.ratings_close_at,
-            winner_album_id=None if winner is None else _album_id(winner),
-            nominations_thread_id=_snowflake(schedule.opens_at, rng),
-            poll_thread_id=_snowflake(schedule.nominations_close_at, rng) if closed else None,
-            winner_thread_id=_snowflake(schedule.poll_close_at, rng) if closed else None,
-            ratings_thread_id=_snowflake(schedule.discussion_at, rng) if closed else None,
-            created_at=schedule.opens_at,
-            updated_at=schedule.ratings_close_at if closed else schedule.opens_at,
-        )
+    threads = _rng("threads", week.number)
+    row = create_week(
+        session,
+        label=week.label,
+        week_number=week.number,
+        nominations_close_at=schedule.nominations_close_at,
+        poll_close_at=schedule.poll_close_at,
+        discussion_at=schedule.discussion_at,
+        ratings_close_at=schedule.ratings_close_at,
+        nominations_thread_id=_snowflake(schedule.opens_at, threads),
     )
-    session.flush()
+    nominations = [_nominate(session, row.id, plan, users) for plan in week.nominations]
+    if week.phase is WeekPhase.NOMINATIONS:
+        _stamp(row, schedule.opens_at)
+        session.flush()
+        return
 
-
-def _write_nominations(session: Session, week: WeekPlan) -> None:
-    for nomination in week.nominations:
-        album = nomination.album
-        session.add(
-            Nomination(
-                id=_id("nomination", week.number, nomination.member.handle),
-                week_id=_id("week", week.number),
-                user_id=_member_id(nomination.member),
-                album_id=_album_id(album),
-                pitch=nomination.pitch,
-                pitch_track_url=_spotify_track_url(_track_id(album, nomination.pitch_track)),
-                genre=album.genres[0],
-                decade=album.decade,
-                country=album.country,
-                created_at=nomination.created_at,
-                updated_at=nomination.created_at,
-            )
-        )
-    session.flush()
-
-
-def _write_votes(session: Session, week: WeekPlan) -> None:
+    close_nominations(session, row.id)
+    update_week(session, row.id, poll_thread_id=_snowflake(schedule.nominations_close_at, threads))
     for ballot in week.ballots:
         for rank, choice in ((1, ballot.first), (2, ballot.second)):
-            nominee = week.nominations[choice].member
-            session.add(
-                Vote(
-                    id=_id("vote", week.number, ballot.voter.handle, rank),
-                    week_id=_id("week", week.number),
-                    user_id=_member_id(ballot.voter),
-                    nomination_id=_id("nomination", week.number, nominee.handle),
-                    rank=rank,
-                    created_at=ballot.cast_at,
-                    updated_at=ballot.cast_at,
-                )
-            )
-    session.flush()
+            vote = cast_vote(session, row.id, users[ballot.voter], nominations[choice].id, rank)
+            _stamp(vote, ballot.cast_at)
+    _row, tally = close_poll(session, row.id)
+    assert week.winner is not None
+    if (tally.winner_nomination_id, tally.tie_break) != (
+        nominations[week.winner].id,
+        TIE_BREAK_WEEKS.get(week.number),
+    ):
+        raise RuntimeError(f"week {week.number}'s poll did not end as the demo planned")
+    update_week(session, row.id, winner_thread_id=_snowflake(schedule.poll_close_at, threads))
 
-
-def _write_ratings(session: Session, week: WeekPlan) -> None:
-    album = week.winner_album
-    if album is None:
-        return
-    for rating in week.ratings:
-        session.add(
-            Rating(
-                id=_id("rating", week.number, rating.member.handle),
-                week_id=_id("week", week.number),
-                user_id=_member_id(rating.member),
-                album_id=_album_id(album),
-                value=rating.value,
-                favorite_track=rating.favorite_track,
-                review=rating.review,
-                created_at=rating.rated_at,
-                updated_at=rating.rated_at,
-            )
+    # The ratings open with the discussion; the raters rate after it.
+    open_ratings(session, row.id)
+    update_week(session, row.id, ratings_thread_id=_snowflake(schedule.discussion_at, threads))
+    for plan in week.ratings:
+        rating, _created = submit_rating(
+            session,
+            row.id,
+            users[plan.member],
+            plan.value,
+            favorite_track=plan.favorite_track,
+            review=plan.review,
         )
+        _stamp(rating, plan.rated_at)
+    close_week(session, row.id)
+    _stamp(row, schedule.opens_at, schedule.ratings_close_at)
     session.flush()
 
 
-def _write_listens(session: Session, rows: Sequence[dict[str, Any]]) -> None:
-    for start in range(0, len(rows), INSERT_CHUNK):
-        session.execute(insert(ListenEvent), rows[start : start + INSERT_CHUNK])
+def _nominate(
+    session: Session, week_id: uuid.UUID, plan: NominationPlan, users: dict[DemoMember, User]
+) -> Nomination:
+    album = plan.album
+    nomination, _created = submit_nomination(
+        session,
+        week_id,
+        users[plan.member],
+        AlbumRef(title=album.title, artist_name=album.artist, release_year=album.year),
+        pitch=plan.pitch,
+        pitch_track_url=_spotify_track_url(_track_id(album, plan.pitch_track)),
+        genre=album.genres[0],
+        decade=album.decade,
+        country=album.country,
+    )
+    # Its time is its place in the nomination order, the poll's last tie-break.
+    _stamp(nomination, plan.created_at)
+    session.flush()
+    return nomination
 
 
-def _write_listening_rollups(session: Session) -> None:
-    # Stats read the per-hour and per-track rollups that ingest keeps up to date; these plays
-    # went in around ingest, so they are counted once here.
-    for member in MEMBERS:
-        rebuild_rollups(session, _member_id(member))
+def _write_listens(
+    session: Session, users: dict[DemoMember, User], listens: dict[DemoMember, list[ListenRecord]]
+) -> int:
+    """Every member's plays, in importer-sized batches; ingest keeps the rollups as it goes."""
+    inserted = 0
+    for member, records in listens.items():
+        for start in range(0, len(records), INGEST_BATCH):
+            result = ingest_listens(
+                session, users[member].id, records[start : start + INGEST_BATCH]
+            )
+            if result.rejected:
+                reason = result.rejected[0].reason
+                raise RuntimeError(f"ingest refused {len(result.rejected)} demo plays: {reason}")
+            inserted += result.inserted
+    # The plan keeps a track's replays apart, so ingest takes none for a duplicate.
+    if inserted != LISTEN_COUNT:
+        raise RuntimeError(f"the demo's {LISTEN_COUNT} plays went in as {inserted}")
+    return inserted
