@@ -11,11 +11,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Table, insert, select
+from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
 from sidetrack.catalog.models import Album, Track
 from sidetrack.catalog.normalize import match_key
+from sidetrack.core.bulk import write_rows
 from sidetrack.core.types import utcnow
 
 CHUNK = 500  # ids per IN (...) list: well under SQLite's variable limit on every version
@@ -174,5 +175,4 @@ def _albums_for(session: Session, refs: list[TrackRef]) -> dict[str, uuid.UUID]:
 
 
 def _bulk_insert(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
-    for start in range(0, len(rows), 5000):
-        session.execute(insert(table), rows[start : start + 5000])
+    write_rows(session, table, rows)

@@ -16,13 +16,14 @@ from itertools import islice
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Table, delete, func, select, text
+from sqlalchemy import Table, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from sidetrack.catalog.models import Track
 from sidetrack.catalog.resolve import ResolvedTrack, TrackRef, resolve_tracks
 from sidetrack.connectors.files import ReadReport, read_listens_from_bytes
+from sidetrack.core.bulk import write_rows
 from sidetrack.core.errors import Forbidden, Unauthorized
 from sidetrack.core.types import utcnow
 from sidetrack.listening.models import (
@@ -95,6 +96,18 @@ def _ref(record: ListenRecord) -> TrackRef:
     )
 
 
+def _ref_key(record: ListenRecord) -> tuple[Any, ...]:
+    return (
+        record.artist_name,
+        record.track_title,
+        record.album_title,
+        record.spotify_track_id,
+        record.recording_mbid,
+        record.duration_ms,
+        record.isrc,
+    )
+
+
 @dataclass(slots=True)
 class _Play:
     track: ResolvedTrack
@@ -122,7 +135,15 @@ def ingest_listens(
     if not valid:
         return result
 
-    tracks = resolve_tracks(session, [_ref(record) for _index, record in valid])
+    # Plays repeat tracks (a few thousand tracks make a million plays): one ref per spelling.
+    keys = [_ref_key(record) for _index, record in valid]
+    refs: dict[tuple[Any, ...], TrackRef] = {}
+    for key, (_index, record) in zip(keys, valid, strict=True):
+        if key not in refs:
+            refs[key] = _ref(record)
+    distinct = list(refs.values())
+    resolved = dict(zip(distinct, resolve_tracks(session, distinct), strict=True))
+    tracks = [resolved[refs[key]] for key in keys]
     plays = sorted(
         (
             _Play(track, record.played_at.astimezone(UTC).replace(microsecond=0), record)
@@ -179,7 +200,7 @@ def _rows(user_id: uuid.UUID, plays: Iterable[_Play], now: datetime) -> list[dic
             "user_id": user_id,
             "played_at": play.played_at,
             "track_id": play.track.id,
-            "source": play.record.source,
+            "source": play.record.source.value,
             "source_id": play.record.source_id,
             "ms_played": play.record.ms_played,
             "created_at": now,
@@ -194,7 +215,10 @@ def _insert(session: Session, user_id: uuid.UUID, plays: list[_Play]) -> int:
         return 0
     now = utcnow()
     if session.get_bind().dialect.name == "postgresql":
-        return _copy_into_postgres(session, user_id, plays, now)
+        # In key order, so the primary key's index is appended to rather than split.
+        table: Table = ListenEvent.__table__  # type: ignore[assignment]
+        primary_key = ["user_id", "played_at", "track_id"]
+        return write_rows(session, table, _rows(user_id, plays, now), conflict=primary_key)
     return _insert_into_sqlite(session, user_id, plays, now)
 
 
@@ -231,51 +255,6 @@ def _insert_into_sqlite(
     ]
     cursor = session.connection().exec_driver_sql(_SQLITE_INSERT, rows)
     return cursor.rowcount
-
-
-_STAGING = (
-    "CREATE TEMPORARY TABLE IF NOT EXISTS listen_events_incoming "
-    "(LIKE listen_events INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"
-)
-_COPY = (
-    "COPY listen_events_incoming "
-    "(user_id, played_at, track_id, source, source_id, ms_played, created_at) FROM STDIN"
-)
-_MOVE = (
-    "INSERT INTO listen_events "
-    "(user_id, played_at, track_id, source, source_id, ms_played, created_at) "
-    "SELECT user_id, played_at, track_id, source, source_id, ms_played, created_at "
-    "FROM listen_events_incoming ORDER BY played_at ON CONFLICT DO NOTHING"
-)
-
-
-def _copy_into_postgres(
-    session: Session, user_id: uuid.UUID, plays: list[_Play], now: datetime
-) -> int:
-    """COPY into a temporary table, then one INSERT … ON CONFLICT DO NOTHING in key order.
-
-    COPY is PostgreSQL's fastest way in; going through a staging table keeps the
-    de-duplicating ON CONFLICT, which COPY alone does not have.
-    """
-    connection = session.connection()
-    connection.execute(text(_STAGING))
-    connection.execute(text("TRUNCATE listen_events_incoming"))
-    driver = connection.connection.driver_connection
-    with driver.cursor() as cursor, cursor.copy(_COPY) as copy:  # type: ignore[union-attr]
-        for play in plays:
-            record = play.record
-            copy.write_row(
-                (
-                    user_id,
-                    play.played_at,
-                    play.track.id,
-                    record.source.value,
-                    record.source_id,
-                    record.ms_played,
-                    now,
-                )
-            )
-    return connection.execute(text(_MOVE)).rowcount
 
 
 def _heard_ms(play: _Play) -> int:
@@ -347,16 +326,16 @@ def _dialect_insert(session: Session, table: Table) -> Any:
 
 def _upsert_hours(session: Session, rows: list[dict[str, Any]]) -> None:
     table: Table = ListenHourCount.__table__  # type: ignore[assignment]
-    for start in range(0, len(rows), 5000):
-        statement = _dialect_insert(session, table)
-        statement = statement.on_conflict_do_update(
-            index_elements=["user_id", "local_hour"],
-            set_={
-                "plays": table.c.plays + statement.excluded.plays,
-                "ms_played": table.c.ms_played + statement.excluded.ms_played,
-            },
-        )
-        session.execute(statement, rows[start : start + 5000])
+    write_rows(
+        session,
+        table,
+        rows,
+        conflict=["user_id", "local_hour"],
+        update=lambda excluded: {
+            "plays": table.c.plays + excluded.plays,
+            "ms_played": table.c.ms_played + excluded.ms_played,
+        },
+    )
 
 
 def _upsert_totals(session: Session, rows: list[dict[str, Any]]) -> None:
@@ -365,19 +344,18 @@ def _upsert_totals(session: Session, rows: list[dict[str, Any]]) -> None:
     on_postgres = session.get_bind().dialect.name == "postgresql"
     lesser = func.least if on_postgres else func.min
     greater = func.greatest if on_postgres else func.max
-    for start in range(0, len(rows), 5000):
-        statement = _dialect_insert(session, table)
-        excluded = statement.excluded
-        statement = statement.on_conflict_do_update(
-            index_elements=["user_id", "track_id"],
-            set_={
-                "plays": table.c.plays + excluded.plays,
-                "ms_played": table.c.ms_played + excluded.ms_played,
-                "first_played_at": lesser(table.c.first_played_at, excluded.first_played_at),
-                "last_played_at": greater(table.c.last_played_at, excluded.last_played_at),
-            },
-        )
-        session.execute(statement, rows[start : start + 5000])
+    write_rows(
+        session,
+        table,
+        rows,
+        conflict=["user_id", "track_id"],
+        update=lambda excluded: {
+            "plays": table.c.plays + excluded.plays,
+            "ms_played": table.c.ms_played + excluded.ms_played,
+            "first_played_at": lesser(table.c.first_played_at, excluded.first_played_at),
+            "last_played_at": greater(table.c.last_played_at, excluded.last_played_at),
+        },
+    )
 
 
 def rebuild_rollups(session: Session, user_id: uuid.UUID) -> None:

@@ -1,0 +1,76 @@
+"""Bulk writes of thousands of rows: COPY on PostgreSQL, executemany on SQLite.
+
+Why not plain executemany everywhere: psycopg sends it as one statement per row, a network
+round trip each, and multi-row VALUES cost SQLAlchemy more to compile than they save. COPY
+into a staging table and one INSERT … SELECT is what PostgreSQL is fastest at, and keeps
+ON CONFLICT, which COPY alone lacks. SQLite runs in-process: executemany has no round trips.
+"""
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import ColumnElement, Table, column, select, table, text
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+Row = Mapping[str, Any]
+# Given the statement's EXCLUDED pseudo-table, the SET clause of ON CONFLICT DO UPDATE.
+UpdateFor = Callable[[Any], Mapping[str, ColumnElement[Any]]]
+
+
+def write_rows(
+    session: Session,
+    target: Table,
+    rows: Sequence[Row],
+    *,
+    conflict: Sequence[str] | None = None,
+    update: UpdateFor | None = None,
+) -> int:
+    """Insert `rows` (dicts with the same keys) into `target`; returns the rows written.
+
+    Values are given as the database takes them (an enum by its value): psycopg's COPY
+    adapts uuids, datetimes, numbers and strings, and nothing else.
+
+    With `conflict` (the columns of a unique key), rows that collide are skipped, or merged
+    with `update` when given.
+    """
+    if not rows:
+        return 0
+    names = list(rows[0])
+    on_postgres = session.get_bind().dialect.name == "postgresql"
+    statement: Any = postgresql.insert(target) if on_postgres else sqlite.insert(target)
+    if on_postgres:
+        staged = _stage(session, target, names, rows)
+        statement = statement.from_select(names, select(*[staged.c[name] for name in names]))
+    if conflict is not None and update is not None:
+        statement = statement.on_conflict_do_update(
+            index_elements=conflict, set_=update(statement.excluded)
+        )
+    elif conflict is not None:
+        statement = statement.on_conflict_do_nothing(index_elements=conflict)
+    connection = session.connection()
+    if on_postgres:
+        # The statement binds no values (it selects from the staged rows). Run as an Insert
+        # construct, SQLAlchemy drives psycopg so that the row count comes back as -1.
+        sql = str(statement.compile(dialect=connection.dialect))
+        return int(connection.exec_driver_sql(sql).rowcount)
+    return int(connection.execute(statement, list(rows)).rowcount)
+
+
+def _stage(session: Session, target: Table, names: list[str], rows: Sequence[Row]) -> Any:
+    """COPY the rows into a temporary twin of `target` (emptied first; gone at commit)."""
+    name = f"{target.name}_incoming"
+    connection = session.connection()
+    connection.execute(
+        text(
+            f'CREATE TEMPORARY TABLE IF NOT EXISTS "{name}" '
+            f'(LIKE "{target.name}" INCLUDING DEFAULTS) ON COMMIT DELETE ROWS'
+        )
+    )
+    connection.execute(text(f'TRUNCATE "{name}"'))
+    columns = ", ".join(f'"{column_name}"' for column_name in names)
+    driver = connection.connection.driver_connection
+    with driver.cursor() as cursor, cursor.copy(f'COPY "{name}" ({columns}) FROM STDIN') as copy:  # type: ignore[union-attr]
+        for row in rows:
+            copy.write_row([row[column_name] for column_name in names])
+    return table(name, *[column(column_name) for column_name in names])
