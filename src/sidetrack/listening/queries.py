@@ -7,16 +7,15 @@ they can; only top lists of a bounded range scan plays, grouped by track in the 
 import base64
 import binascii
 import uuid
-from collections import defaultdict
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import Date, String, and_, cast, extract, func, literal, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from sidetrack.catalog.models import Album, Track
-from sidetrack.catalog.normalize import normalize_name
+from sidetrack.catalog.normalize import KEY_SEPARATOR
 from sidetrack.core.errors import Forbidden, InvalidInput
 from sidetrack.core.types import utcnow
 from sidetrack.listening.models import ListenEvent, ListenHourCount, ListenTrackTotal
@@ -159,133 +158,212 @@ def listening_stats(
     limit: int = 10,
     now: datetime | None = None,
 ) -> ListeningStats:
+    """A member's statistics in four small queries, whatever the size of their history."""
     user = _visible_user(session, user_id, viewer_id)
     zone = ZoneInfo(user.timezone)
     first_day, last_day = stats_window(zone, range_name, start, end, now)
     after_last = last_day + timedelta(days=1)
-
-    hours = select(ListenHourCount.local_hour, ListenHourCount.plays, ListenHourCount.ms_played)
-    hours = hours.where(
-        ListenHourCount.user_id == user_id,
-        ListenHourCount.local_hour < datetime.combine(after_last, time(0)),
-    )
-    if first_day is not None:
-        hours = hours.where(ListenHourCount.local_hour >= datetime.combine(first_day, time(0)))
-    per_day: dict[date, int] = defaultdict(int)
-    per_hour = [0] * 24
-    total_plays = listening_ms = 0
-    for local_hour, plays, ms_played in session.execute(hours):
-        per_day[local_hour.date()] += plays
-        per_hour[local_hour.hour] += plays
-        total_plays += plays
-        listening_ms += ms_played
-
     upper = _local_midnight_utc(after_last, zone)
     lower = _local_midnight_utc(first_day, zone) if first_day is not None else None
-    per_track = _plays_per_track(session, user_id, lower, upper, whole_history=end is None)
-    top_artists, top_albums, top_tracks = _top_lists(per_track, limit)
+    dialect = session.get_bind().dialect.name
 
+    per_day, per_hour = _calendar(session, user_id, first_day, after_last, dialect)
+    top_artists, top_albums, top_tracks = _top_lists(
+        session,
+        user_id,
+        lower,
+        upper,
+        whole_history=first_day is None and end is None,
+        limit=limit,
+        dialect=dialect,
+    )
     return ListeningStats(
         range="custom" if start is not None else range_name,
         time_zone=user.timezone,
         start=first_day,
         end=last_day,
-        total_plays=total_plays,
-        listening_ms=listening_ms,
+        total_plays=sum(plays for plays, _ms in per_day.values()),
+        listening_ms=sum(ms for _plays, ms in per_day.values()),
         top_artists=top_artists,
         top_albums=top_albums,
         top_tracks=top_tracks,
-        plays_per_day=dict(sorted(per_day.items())),
+        plays_per_day={day: plays for day, (plays, _ms) in sorted(per_day.items())},
         plays_per_hour=per_hour,
-        new_artists=_new_artists(session, user_id, lower, upper, limit),
+        new_artists=_new_artists(session, user_id, lower, upper, limit, dialect),
     )
 
 
-TrackPlays = tuple[uuid.UUID, str, str, uuid.UUID, str, int]  # id, title, artist, album…, plays
+def _local_day(column: Any, dialect: str) -> Any:
+    # The local hours are naive wall-clock times; their date is the member's day.
+    return func.date(column) if dialect == "sqlite" else cast(column, Date)
 
 
-def _plays_per_track(
+def _calendar(
+    session: Session, user_id: uuid.UUID, first_day: date | None, after_last: date, dialect: str
+) -> tuple[dict[date, tuple[int, int]], list[int]]:
+    """(plays, ms heard) per local day, and plays per local hour of the day, from the rollup."""
+    hours = ListenHourCount.local_hour
+    where = [ListenHourCount.user_id == user_id, hours < datetime.combine(after_last, time(0))]
+    if first_day is not None:
+        where.append(hours >= datetime.combine(first_day, time(0)))
+    day = _local_day(hours, dialect)
+    per_day: dict[date, tuple[int, int]] = {}
+    rows = session.execute(
+        select(day, func.sum(ListenHourCount.plays), func.sum(ListenHourCount.ms_played))
+        .where(*where)
+        .group_by(day)
+    )
+    for local_day, plays, ms in rows:
+        # SQLite's date() answers with text.
+        key = date.fromisoformat(local_day) if isinstance(local_day, str) else local_day
+        per_day[key] = (int(plays), int(ms))
+    hour = extract("hour", hours)
+    per_hour = [0] * 24
+    for hour_of_day, plays in session.execute(
+        select(hour, func.sum(ListenHourCount.plays)).where(*where).group_by(hour)
+    ):
+        per_hour[int(hour_of_day)] = int(plays)
+    return per_day, per_hour
+
+
+def _artist_key(dialect: str) -> Any:
+    """The normalised artist: the part of Track.match_key before the separator."""
+    if dialect == "sqlite":
+        return func.substr(Track.match_key, 1, func.instr(Track.match_key, KEY_SEPARATOR) - 1)
+    return func.split_part(Track.match_key, KEY_SEPARATOR, 1)
+
+
+def _top_lists(
     session: Session,
     user_id: uuid.UUID,
     lower: datetime | None,
     upper: datetime,
+    *,
     whole_history: bool,
-) -> list[TrackPlays]:
-    if lower is None and whole_history:
-        # All time up to now: the per-track totals already hold the answer.
-        counts = (
-            select(ListenTrackTotal.track_id, ListenTrackTotal.plays.label("plays"))
-            .where(ListenTrackTotal.user_id == user_id)
-            .subquery()
-        )
+    limit: int,
+    dialect: str,
+) -> tuple[list[TopArtist], list[TopAlbum], list[TopTrack]]:
+    """Top artists, albums and tracks in one query: plays are counted per track once (the
+    per-track totals for all time, else the range's plays grouped in the database), then the
+    three top-N lists are ranked from those few thousand rows, not from every play."""
+    if whole_history:
+        counted = select(
+            ListenTrackTotal.track_id.label("track_id"), ListenTrackTotal.plays.label("plays")
+        ).where(ListenTrackTotal.user_id == user_id)
     else:
-        scan = select(ListenEvent.track_id, func.count().label("plays")).where(
+        counted = select(ListenEvent.track_id.label("track_id"), func.count().label("plays")).where(
             ListenEvent.user_id == user_id, ListenEvent.played_at < upper
         )
         if lower is not None:
-            scan = scan.where(ListenEvent.played_at >= lower)
-        counts = scan.group_by(ListenEvent.track_id).subquery()
-    query = (
-        select(Track.id, Track.title, Track.artist_name, Album.id, Album.title, counts.c.plays)
-        .join(counts, counts.c.track_id == Track.id)
+            counted = counted.where(ListenEvent.played_at >= lower)
+        counted = counted.group_by(ListenEvent.track_id)
+    per_track = counted.cte("per_track")
+    enriched = (
+        select(
+            per_track.c.plays,
+            Track.id.label("track_id"),
+            Track.title.label("track_title"),
+            Track.artist_name,
+            _artist_key(dialect).label("artist_key"),
+            Album.id.label("album_id"),
+            Album.title.label("album_title"),
+        )
+        .join(Track, Track.id == per_track.c.track_id)
         .join(Album, Album.id == Track.album_id)
+        .cte("enriched")
     )
-    return [tuple(row) for row in session.execute(query)]
-
-
-def _top_lists(
-    per_track: list[TrackPlays], limit: int
-) -> tuple[list[TopArtist], list[TopAlbum], list[TopTrack]]:
-    artists: dict[str, list[Any]] = {}
-    albums: dict[uuid.UUID, list[Any]] = {}
-    for _track_id, _title, artist, album_id, album_title, plays in per_track:
-        # One artist however it was spelled; shown as first met.
-        key = normalize_name(artist)
-        artists.setdefault(key, [artist, 0])[1] += plays
-        albums.setdefault(album_id, [album_title or None, artist, 0])[2] += plays
-    tracks = sorted(per_track, key=lambda row: (-row[5], row[2], row[1]))[:limit]
+    e = enriched.c
+    artists = (
+        select(
+            literal("artist").label("kind"),
+            func.min(e.artist_name).label("name"),
+            literal(None).label("title"),
+            literal(None).label("track_id"),
+            literal(None).label("album_id"),
+            func.sum(e.plays).label("plays"),
+        )
+        .group_by(e.artist_key)
+        .order_by(func.sum(e.plays).desc(), func.min(e.artist_name))
+        .limit(limit)
+    )
+    albums = (
+        select(
+            literal("album"),
+            func.min(e.artist_name),
+            func.min(e.album_title),
+            literal(None),
+            cast(e.album_id, String),
+            func.sum(e.plays),
+        )
+        .group_by(e.album_id)
+        .order_by(func.sum(e.plays).desc(), func.min(e.album_title))
+        .limit(limit)
+    )
+    tracks = (
+        select(
+            literal("track"),
+            e.artist_name,
+            e.track_title,
+            cast(e.track_id, String),
+            e.album_title,
+            e.plays,
+        )
+        .order_by(e.plays.desc(), e.artist_name, e.track_title)
+        .limit(limit)
+    )
+    rows = session.execute(
+        union_all(select(artists.subquery()), select(albums.subquery()), select(tracks.subquery()))
+    ).all()
     return (
+        [TopArtist(artist_name=r[1], plays=r[5]) for r in rows if r[0] == "artist"],
         [
-            TopArtist(artist_name=name, plays=plays)
-            for name, plays in sorted(artists.values(), key=lambda a: (-a[1], a[0]))[:limit]
-        ],
-        [
-            TopAlbum(album_id=album_id, title=title, artist_name=artist, plays=plays)
-            for album_id, (title, artist, plays) in sorted(
-                albums.items(), key=lambda item: (-item[1][2], item[1][1], item[1][0] or "")
-            )[:limit]
+            TopAlbum(album_id=uuid.UUID(r[4]), title=r[2] or None, artist_name=r[1], plays=r[5])
+            for r in rows
+            if r[0] == "album"
         ],
         [
             TopTrack(
-                track_id=track_id,
-                title=title,
-                artist_name=artist,
-                album_title=album_title or None,
-                plays=plays,
+                track_id=uuid.UUID(r[3]),
+                title=r[2],
+                artist_name=r[1],
+                album_title=r[4] or None,
+                plays=r[5],
             )
-            for track_id, title, artist, _album_id, album_title, plays in tracks
+            for r in rows
+            if r[0] == "track"
         ],
     )
 
 
 def _new_artists(
-    session: Session, user_id: uuid.UUID, lower: datetime | None, upper: datetime, limit: int
+    session: Session,
+    user_id: uuid.UUID,
+    lower: datetime | None,
+    upper: datetime,
+    limit: int,
+    dialect: str,
 ) -> list[NewArtist]:
     """Artists whose first play by this member falls in [lower, upper), newest first."""
-    rows = session.execute(
-        select(Track.artist_name, func.min(ListenTrackTotal.first_played_at))
+    first = func.min(ListenTrackTotal.first_played_at)
+    query = (
+        select(func.min(Track.artist_name), first)
         .join(Track, Track.id == ListenTrackTotal.track_id)
         .where(ListenTrackTotal.user_id == user_id)
-        .group_by(Track.artist_name)
+        .group_by(_artist_key(dialect))
+        .having(first < upper)
+        .order_by(first.desc())
+        .limit(limit)
     )
-    first_heard: dict[str, list[Any]] = {}
-    for artist, first in rows:
-        entry = first_heard.setdefault(normalize_name(artist), [artist, first])
-        if first < entry[1]:
-            entry[1] = first
-    new = [
-        NewArtist(artist_name=artist, first_played_at=first)
-        for artist, first in first_heard.values()
-        if (lower is None or first >= lower) and first < upper
+    if lower is not None:
+        query = query.having(first >= lower)
+    return [
+        NewArtist(artist_name=artist, first_played_at=_aware(first_played))
+        for artist, first_played in session.execute(query)
     ]
-    return sorted(new, key=lambda artist: artist.first_played_at, reverse=True)[:limit]
+
+
+def _aware(moment: datetime | str) -> datetime:
+    # An aggregate loses the column's type on SQLite: min() of a DATETIME comes back as text.
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
