@@ -2,7 +2,7 @@
 
 from typing import Literal
 
-from fastapi import FastAPI, Response
+from fastapi import Depends, FastAPI, Response
 from pydantic import BaseModel
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
@@ -12,7 +12,7 @@ from sidetrack import __version__
 from sidetrack.club import api as club_api
 from sidetrack.core.config import Settings, get_settings
 from sidetrack.core.db import make_engine, make_session_factory
-from sidetrack.core.http import DbSession, install_error_handlers
+from sidetrack.core.http import DbSession, install_error_handlers, refuse_unstorable_parameters
 from sidetrack.listening import api as listening_api
 from sidetrack.listening import listenbrainz
 
@@ -31,7 +31,11 @@ def create_app(
     if session_factory is None:
         session_factory = make_session_factory(make_engine(settings.database_url))
 
-    app = FastAPI(title="Sidetrack", version=__version__)
+    app = FastAPI(
+        title="Sidetrack",
+        version=__version__,
+        dependencies=[Depends(refuse_unstorable_parameters)],
+    )
     app.state.settings = settings
     app.state.session_factory = session_factory
     install_error_handlers(app)
@@ -44,7 +48,11 @@ def create_app(
     app.include_router(listening_api.router, prefix="/api")
     app.include_router(club_api.member_router, prefix="/api")
 
-    @app.get("/health", tags=["meta"])
+    @app.get(
+        "/health",
+        tags=["meta"],
+        responses={503: {"model": Health, "description": "The database is unreachable"}},
+    )
     def health(session: DbSession, response: Response) -> Health:
         try:
             session.execute(text("SELECT 1"))

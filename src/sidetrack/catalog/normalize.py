@@ -5,6 +5,10 @@ import unicodedata
 
 _SPACES = re.compile(r"\s+")
 KEY_SEPARATOR = "\x1f"  # cannot occur in a name, so "a|b" + "c" never collides with "a" + "b|c"
+# The columns' lengths (albums.match_key, tracks.match_key, genre_tags.slug). NFKC can make a
+# name much longer (U+FDFA is 18 characters folded), so a key is cut to fit, each half apiece.
+MATCH_KEY_LENGTH = 600
+SLUG_LENGTH = 64
 
 
 def normalize_name(name: str) -> str:
@@ -20,9 +24,12 @@ def normalize_name(name: str) -> str:
 
 
 def match_key(artist_name: str, title: str) -> str:
-    return f"{normalize_name(artist_name)}{KEY_SEPARATOR}{normalize_name(title)}"
+    half = (MATCH_KEY_LENGTH - len(KEY_SEPARATOR)) // 2
+    return f"{normalize_name(artist_name)[:half]}{KEY_SEPARATOR}{normalize_name(title)[:half]}"
 
 
 def tag_slug(tag: str) -> str:
     """Genre tags: "Hip-Hop", "hip hop" and "HIP_HOP" are one tag, "hip hop"."""
-    return _SPACES.sub(" ", re.sub(r"[-_/]+", " ", normalize_name(tag))).strip()
+    return (
+        _SPACES.sub(" ", re.sub(r"[-_/]+", " ", normalize_name(tag))).strip()[:SLUG_LENGTH].strip()
+    )

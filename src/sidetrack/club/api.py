@@ -7,6 +7,7 @@ from fastapi import APIRouter, Query, Response, status
 
 from sidetrack.club import queries, service
 from sidetrack.club.schemas import (
+    DECADE_PATTERN,
     ClubStats,
     MemberClub,
     NominationCorrection,
@@ -72,7 +73,9 @@ def create_week(body: WeekCreate, session: DbSession, token: ClubWriter) -> Week
 def list_weeks(
     session: DbSession,
     genre: Annotated[str | None, Query(max_length=64)] = None,
-    decade: Annotated[str | None, Query(max_length=16)] = None,
+    decade: Annotated[
+        str | None, Query(max_length=16, pattern=DECADE_PATTERN, description="1990s or 90s.")
+    ] = None,
     country: Annotated[str | None, Query(max_length=64)] = None,
     nominator: Annotated[str | None, Query(max_length=64, description="Handle or id.")] = None,
     q: Annotated[str | None, Query(max_length=200, description="Album or artist.")] = None,

@@ -7,6 +7,7 @@ from pydantic import (
     AwareDatetime,
     BaseModel,
     BeforeValidator,
+    ConfigDict,
     Field,
     PlainSerializer,
     Strict,
@@ -37,7 +38,9 @@ ThreadIdOut = Annotated[int, PlainSerializer(str, return_type=str)]
 Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
 WeekNumber = Annotated[int, Field(ge=1, le=INT32_MAX)]
 Genre = Annotated[str, StringConstraints(max_length=64)]
-Decade = Annotated[str, StringConstraints(max_length=16)]
+# What club.service.normalize_decade reads ("1990s", "90s", "'90s", "90’s", "1990"), or empty.
+DECADE_PATTERN = r"^(\s*['’]*(1[0-9]|20)?[0-9]0['’]?[sS]?\s*)?$"
+Decade = Annotated[str, StringConstraints(max_length=16, pattern=DECADE_PATTERN)]
 Country = Annotated[str, StringConstraints(max_length=64)]
 Rank = Literal[1, 2]
 RatingValue = Annotated[float, Field(ge=1.0, le=5.0, multiple_of=0.5)]
@@ -211,6 +214,16 @@ Text = Annotated[str, StringConstraints(max_length=10_000)]
 
 class MemberRef(WriteModel):
     """Who acts: by Sidetrack id, or by Discord id (found or created, as the bot knows them)."""
+
+    # The rule `_named` enforces, in the OpenAPI document too: exactly one of the two ids.
+    model_config = ConfigDict(
+        json_schema_extra={
+            "oneOf": [
+                {"properties": {"discord_id": {"type": "string"}}, "required": ["discord_id"]},
+                {"properties": {"user_id": {"type": "string"}}, "required": ["user_id"]},
+            ]
+        }
+    )
 
     discord_id: DiscordId | None = None
     user_id: uuid.UUID | None = None

@@ -1,5 +1,6 @@
 """The declarative base, engine construction and session factory shared by every domain."""
 
+import re
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -8,8 +9,10 @@ from typing import Any
 
 from sqlalchemy import MetaData, Uuid, create_engine, event
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
+from sidetrack.core.errors import StoredConflict
 from sidetrack.core.types import UTCDateTime, utcnow
 
 NAMING_CONVENTION = {
@@ -81,3 +84,30 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+# PostgreSQL: 'Key (week_id, user_id)=(…) already exists.'; SQLite: 'UNIQUE constraint failed:
+# ratings.week_id, ratings.user_id'.
+_POSTGRES_KEY = re.compile(r"Key \((?P<columns>[^)]*)\)")
+_SQLITE_COLUMNS = re.compile(r"constraint failed: (?P<columns>[\w., ]+)")
+
+
+def stored_conflict(error: IntegrityError) -> StoredConflict:
+    """The domain error for a write the database refused, naming the columns where it can."""
+    original = error.orig
+    diag = getattr(original, "diag", None)
+    fields: list[str] = []
+    if diag is not None and (match := _POSTGRES_KEY.search(diag.message_detail or "")):
+        fields = [column.strip() for column in match["columns"].split(",")]
+    elif diag is not None and diag.column_name:
+        fields = [diag.column_name]
+    elif match := _SQLITE_COLUMNS.search(str(original)):
+        fields = [column.strip().rsplit(".", 1)[-1] for column in match["columns"].split(",")]
+    details: dict[str, Any] = {"fields": fields}
+    if diag is not None and diag.constraint_name:
+        details["constraint"] = diag.constraint_name
+    return StoredConflict(
+        "This clashes with what is stored, perhaps a change made at the same moment; "
+        "fetch the current state and try again",
+        details=details,
+    )
