@@ -1,0 +1,74 @@
+"""POST /api/listens/bulk: the worker's way in, with the listens:write scope."""
+
+from datetime import UTC, datetime, timedelta
+
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from sidetrack.listening.models import ListenEvent
+from sidetrack.users.service import create_api_token
+from tests.factories import create_user
+
+
+def listen(minutes: int, **extra: object) -> dict[str, object]:
+    at = datetime(2025, 5, 1, 18, tzinfo=UTC) + timedelta(minutes=minutes)
+    return {
+        "artist_name": "Sigur Rós",
+        "track_title": "Svefn-g-englar",
+        "album_title": "Ágætis byrjun",
+        "played_at": at.isoformat(),
+        "source": "lastfm",
+        **extra,
+    }
+
+
+def stored(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(ListenEvent)) or 0
+
+
+def test_bulk_listens_counts_and_keeps_the_good_rows(client: TestClient, session: Session) -> None:
+    user = create_user(session)
+    _row, token = create_api_token(session, "worker", ["listens:write"])
+    session.commit()
+    headers = {"Authorization": f"Bearer {token}"}
+    body = {
+        "user_id": str(user.id),
+        "listens": [
+            listen(0),
+            listen(20),
+            listen(0, source="spotify"),
+            listen(40, played_at="2001-01-01T00:00:00+00:00"),
+        ],
+    }
+    response = client.post("/api/listens/bulk", json=body, headers=headers)
+    assert response.status_code == 200, response.text
+    # The Spotify row is the Last.fm play at 0 minutes again; the 2001 play predates scrobbling.
+    assert response.json() == {
+        "received": 4,
+        "inserted": 2,
+        "duplicates": 1,
+        "rejected": [{"index": 3, "reason": "played_at is before 2002-10-01"}],
+    }
+    assert stored(session) == 2
+
+
+def test_bulk_listens_refusals(client: TestClient, session: Session) -> None:
+    user = create_user(session)
+    _row, writer = create_api_token(session, "bot", ["club:write"])
+    _row, worker = create_api_token(session, "worker", ["listens:write"])
+    session.commit()
+    body = {"user_id": str(user.id), "listens": [listen(0)]}
+    assert client.post("/api/listens/bulk", json=body).status_code == 401
+    forbidden = client.post(
+        "/api/listens/bulk", json=body, headers={"Authorization": f"Bearer {writer}"}
+    )
+    assert forbidden.status_code == 403
+    headers = {"Authorization": f"Bearer {worker}"}
+    naive = {"user_id": str(user.id), "listens": [listen(0, played_at="2025-05-01T18:00:00")]}
+    response = client.post("/api/listens/bulk", json=naive, headers=headers)
+    assert response.status_code == 422
+    assert "listens.0.played_at" in response.json()["error"]["details"]["fields"]
+    unknown = {"user_id": "00000000-0000-0000-0000-000000000000", "listens": [listen(0)]}
+    assert client.post("/api/listens/bulk", json=unknown, headers=headers).status_code == 404
+    assert stored(session) == 0
