@@ -1739,7 +1739,7 @@ def _write_catalog(session: Session) -> int:
     for plan, album in zip(ALBUMS, albums, strict=True):
         for genre in plan.genres:
             tag = tags[tag_slug(genre)]
-            if tag not in album.genre_tags:
+            if tag is not None and tag not in album.genre_tags:
                 album.genre_tags.append(tag)
     session.flush()
     # The catalog's way to add tracks: batch resolution by name, which creates the new ones.

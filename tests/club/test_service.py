@@ -1116,3 +1116,14 @@ def test_correcting_an_unknown_nomination_is_not_found(session: Session) -> None
     assert caught.value.details == {"nomination_id": str(missing)}
     assert count(session, Album) == 0
     assert count(session, GenreTag) == 0
+
+
+def test_a_genre_without_letters_tags_nothing(session: Session) -> None:
+    from sidetrack.catalog.models import GenreTag
+
+    week = create_week(session)
+    nomination, _created = service.submit_nomination(
+        session, week.id, create_user(session), AlbumRef("Blonde", "Frank Ocean"), genre="---"
+    )
+    assert nomination.genre == "---"
+    assert session.scalar(select(func.count()).select_from(GenreTag)) == 0

@@ -2,6 +2,7 @@
 
 import re
 import unicodedata
+from functools import lru_cache
 
 _SPACES = re.compile(r"\s+")
 KEY_SEPARATOR = "\x1f"  # cannot occur in a name, so "a|b" + "c" never collides with "a" + "b|c"
@@ -11,6 +12,8 @@ MATCH_KEY_LENGTH = 600
 SLUG_LENGTH = 64
 
 
+# Imports meet the same artist and album names over and over: normalise each spelling once.
+@lru_cache(maxsize=100_000)
 def normalize_name(name: str) -> str:
     """Casefold, strip accents, fold compatibility forms (NFKC) and collapse white space.
 

@@ -60,8 +60,11 @@ def find_or_create_album(
     return album
 
 
-def find_or_create_genre_tag(session: Session, name: str) -> GenreTag:
+def find_or_create_genre_tag(session: Session, name: str) -> GenreTag | None:
+    """The tag for a genre name; None for a name with nothing to tag by ("---", "  ")."""
     slug = tag_slug(name)
+    if not slug:
+        return None
     tag = session.scalar(select(GenreTag).where(GenreTag.slug == slug))
     if tag is None:
         tag = GenreTag(name=" ".join(name.split()), slug=slug)

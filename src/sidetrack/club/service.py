@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, selectinload
 
+from sidetrack.catalog.models import Album
 from sidetrack.catalog.service import find_or_create_album, find_or_create_genre_tag
 from sidetrack.club.models import Nomination, Rating, Vote, Week, WeekPhase
 from sidetrack.club.scoring import Candidate, Tally, tally_poll
@@ -213,9 +214,9 @@ def submit_nomination(
 
 
 def _tag_album(session: Session, album_id: uuid.UUID, genre: str) -> None:
-    from sidetrack.catalog.models import Album
-
     tag = find_or_create_genre_tag(session, genre)
+    if tag is None:
+        return
     album = session.scalars(
         select(Album).where(Album.id == album_id).options(selectinload(Album.genre_tags))
     ).one()
