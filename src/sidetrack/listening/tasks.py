@@ -8,6 +8,8 @@ only what is missing (ingest de-duplicates).
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
+from queue import Full, Queue
+from threading import Event, Thread
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -15,13 +17,65 @@ from sidetrack.core.db import transaction
 from sidetrack.listening.records import ListenRecord
 from sidetrack.listening.service import IngestResult, ingest_listens
 
-BATCH_SIZE = 50_000
+# Big enough that per-batch work (catalog look-ups, rollup merges) is paid rarely; small
+# enough that a batch and the one read ahead stay well under 1 GB.
+BATCH_SIZE = 100_000
 
 
 def _batches(records: Iterable[ListenRecord], size: int) -> Iterator[list[ListenRecord]]:
     iterator = iter(records)
     while batch := list(islice(iterator, size)):
         yield batch
+
+
+class _ReaderFailed:
+    def __init__(self, error: BaseException) -> None:
+        self.error = error
+
+
+_DONE = object()
+
+
+def _read_ahead(
+    batches: Iterator[list[ListenRecord]], depth: int = 1
+) -> Iterator[list[ListenRecord]]:
+    """Yield `batches`, reading the next ones in a thread meanwhile.
+
+    Reading is Python work (JSON, CSV) and storing a batch mostly waits on the database,
+    which releases the GIL, so the two overlap. At most `depth` batches wait in memory.
+    """
+    waiting: Queue[object] = Queue(maxsize=depth)
+    stop = Event()
+
+    def offer(item: object) -> bool:
+        """Hand an item over unless the consumer has gone; False once it has."""
+        while not stop.is_set():
+            try:
+                waiting.put(item, timeout=0.1)
+                return True
+            except Full:
+                continue
+        return False
+
+    def read() -> None:
+        try:
+            for batch in batches:
+                if not offer(batch):
+                    return
+            offer(_DONE)
+        except BaseException as error:  # handed to the consumer, raised there
+            offer(_ReaderFailed(error))
+
+    reader = Thread(target=read, name="listen-reader", daemon=True)
+    reader.start()
+    try:
+        while (item := waiting.get()) is not _DONE:
+            if isinstance(item, _ReaderFailed):
+                raise item.error
+            yield item  # type: ignore[misc]
+    finally:
+        stop.set()
+        reader.join()
 
 
 def ingest_in_batches(
@@ -33,7 +87,7 @@ def ingest_in_batches(
 ) -> IngestResult:
     """Feed records to `store` a batch at a time; rejections are numbered across batches."""
     total = IngestResult()
-    for batch in _batches(records, batch_size):
+    for batch in _read_ahead(_batches(records, batch_size)):
         total.add(store(batch), offset=total.received)
         if progress is not None:
             progress(len(batch))
