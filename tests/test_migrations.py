@@ -2,7 +2,7 @@
 
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -116,3 +116,72 @@ def test_upgrading_keeps_existing_rows(empty_database: str) -> None:
                 assert count.scalar_one() == 1, table
     finally:
         engine.dispose()
+
+
+def test_0005_backfills_month_and_artist_rollups_from_stored_plays(empty_database: str) -> None:
+    upgrade(empty_database, "0004")
+    now = datetime.now(UTC)
+    stamps = {"created_at": now, "updated_at": now}
+    user, album, jóga, hunter = (uuid.uuid4() for _ in range(4))
+    engine = make_engine(empty_database)
+    tables = metadata.tables
+    try:
+        with engine.begin() as connection:
+            connection.execute(
+                insert(tables["users"]).values(
+                    id=user, display_name="Ann", timezone="Asia/Tokyo", **stamps
+                )
+            )
+            connection.execute(
+                insert(tables["albums"]).values(
+                    id=album,
+                    title="Homogenic",
+                    artist_name="Björk",
+                    match_key="bjork\x1fhomogenic",
+                    **stamps,
+                )
+            )
+            for track, title in ((jóga, "joga"), (hunter, "hunter")):
+                connection.execute(
+                    insert(tables["tracks"]).values(
+                        id=track,
+                        album_id=album,
+                        title=title,
+                        artist_name="Björk",
+                        match_key=f"bjork\x1f{title}",
+                        **stamps,
+                    )
+                )
+            # 31 Jan 20:00 UTC is 1 Feb 05:00 in Tokyo: a February play for this member.
+            for track, played_at in (
+                (jóga, datetime(2025, 1, 10, 12, tzinfo=UTC)),
+                (jóga, datetime(2025, 1, 31, 20, tzinfo=UTC)),
+                (hunter, datetime(2025, 1, 5, 12, tzinfo=UTC)),
+            ):
+                connection.execute(
+                    insert(tables["listen_events"]).values(
+                        user_id=user,
+                        track_id=track,
+                        played_at=played_at,
+                        source="lastfm",
+                        created_at=now,
+                    )
+                )
+        upgrade(empty_database)
+        with engine.connect() as connection:
+            months = connection.execute(
+                select(tables["listen_month_track_counts"].c["local_month", "track_id", "plays"])
+            ).all()
+            artists = connection.execute(
+                select(tables["listen_artist_totals"].c["artist_key", "plays", "first_played_at"])
+            ).all()
+    finally:
+        engine.dispose()
+
+    assert sorted((m, t == jóga, n) for m, t, n in months) == [
+        (date(2025, 1, 1), False, 1),
+        (date(2025, 1, 1), True, 1),
+        (date(2025, 2, 1), True, 1),
+    ]
+    assert [(key, plays) for key, plays, _first in artists] == [("bjork", 3)]
+    assert artists[0][2].replace(tzinfo=UTC) == datetime(2025, 1, 5, 12, tzinfo=UTC)

@@ -4,8 +4,10 @@ from sidetrack.catalog.models import Album, GenreTag, Track, TrackFeatures, albu
 from sidetrack.club.models import Nomination, Rating, Vote, Week, WeekPhase
 from sidetrack.core.db import Base
 from sidetrack.listening.models import (
+    ListenArtistTotal,
     ListenEvent,
     ListenHourCount,
+    ListenMonthTrackCount,
     ListenSource,
     ListenTrackTotal,
     PlayingNow,
@@ -23,8 +25,10 @@ __all__ = [
     "Follow",
     "GenreTag",
     "LinkedAccount",
+    "ListenArtistTotal",
     "ListenEvent",
     "ListenHourCount",
+    "ListenMonthTrackCount",
     "ListenSource",
     "ListenTrackTotal",
     "Nomination",

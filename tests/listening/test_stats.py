@@ -185,3 +185,32 @@ def test_members_upload_their_own_exports(client: TestClient, session: Session) 
     missing = client.post(url, headers={"Authorization": f"Bearer {own}"})
     assert missing.status_code == 422
     assert "file" in missing.json()["error"]["details"]["fields"]
+
+
+def test_ranges_mixing_whole_months_and_edge_days_count_every_play(session: Session) -> None:
+    """Whole local months come from the monthly rollup, the edge days from the plays."""
+    user = create_user(session, timezone="Asia/Tokyo")
+    # One play on each of these local days (noon in Tokyo is 03:00 UTC).
+    days = [
+        date(2025, 1, 31),
+        date(2025, 2, 1),
+        date(2025, 2, 28),
+        date(2025, 3, 1),
+        date(2025, 3, 15),
+    ]
+    ingest_listens(
+        session,
+        user.id,
+        [record(datetime(d.year, d.month, d.day, 3, tzinfo=UTC), f"T{d}", "X") for d in days],
+    )
+
+    def plays(start: date, end: date) -> int:
+        stats = listening_stats(session, user.id, user.id, "month", start=start, end=end, now=NOW)
+        assert sum(t.plays for t in stats.top_tracks) == stats.total_plays  # lists agree
+        return sum(t.plays for t in stats.top_tracks)
+
+    assert plays(date(2025, 1, 31), date(2025, 3, 1)) == 4  # edge day + all Feb + edge day
+    assert plays(date(2025, 2, 1), date(2025, 2, 28)) == 2  # exactly one whole month
+    assert plays(date(2025, 2, 2), date(2025, 2, 27)) == 0  # inside one month, no whole month
+    assert plays(date(2025, 1, 1), date(2025, 3, 31)) == 5  # three whole months
+    assert plays(date(2025, 3, 2), date(2025, 3, 20)) == 1

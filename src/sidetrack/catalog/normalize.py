@@ -31,6 +31,11 @@ def match_key(artist_name: str, title: str) -> str:
     return f"{normalize_name(artist_name)[:half]}{KEY_SEPARATOR}{normalize_name(title)[:half]}"
 
 
+def artist_key_of(key: str) -> str:
+    """The normalised artist of a match key: one artist however it was spelled."""
+    return key.split(KEY_SEPARATOR, 1)[0]
+
+
 def tag_slug(tag: str) -> str:
     """Genre tags: "Hip-Hop", "hip hop" and "HIP_HOP" are one tag, "hip hop"."""
     return (

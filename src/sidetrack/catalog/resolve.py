@@ -15,7 +15,7 @@ from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
 from sidetrack.catalog.models import Album, Track
-from sidetrack.catalog.normalize import match_key
+from sidetrack.catalog.normalize import artist_key_of, match_key
 from sidetrack.core.bulk import write_rows
 from sidetrack.core.types import utcnow
 
@@ -45,6 +45,8 @@ class TrackRef:
 class ResolvedTrack:
     id: uuid.UUID
     duration_ms: int | None
+    artist_key: str  # the normalised artist (see normalize.artist_key_of)
+    artist_name: str  # as the catalog spells it
 
 
 def _chunks(values: Sequence[Any]) -> Iterable[Sequence[Any]]:
@@ -57,8 +59,13 @@ def resolve_tracks(session: Session, refs: Sequence[TrackRef]) -> list[ResolvedT
     resolved: dict[TrackRef, ResolvedTrack] = {}
     distinct = list(dict.fromkeys(refs))
 
-    def found(ref: TrackRef, track_id: uuid.UUID, duration_ms: int | None) -> None:
-        resolved[ref] = ResolvedTrack(track_id, duration_ms or ref.duration_ms)
+    def found(ref: TrackRef, row: Any) -> None:
+        track_id, duration_ms, key, artist_name = row
+        resolved[ref] = ResolvedTrack(
+            track_id, duration_ms or ref.duration_ms, artist_key_of(key), artist_name
+        )
+
+    known = (Track.id, Track.duration_ms, Track.match_key, Track.artist_name)
 
     # Several refs can share one Spotify id with different spellings: all map to its track.
     by_spotify: dict[str, list[TrackRef]] = {}
@@ -66,12 +73,10 @@ def resolve_tracks(session: Session, refs: Sequence[TrackRef]) -> list[ResolvedT
         if ref.spotify_track_id:
             by_spotify.setdefault(ref.spotify_track_id, []).append(ref)
     for chunk in _chunks(list(by_spotify)):
-        rows = session.execute(
-            select(Track.spotify_id, Track.id, Track.duration_ms).where(Track.spotify_id.in_(chunk))
-        )
-        for spotify_id, track_id, duration_ms in rows:
+        rows = session.execute(select(Track.spotify_id, *known).where(Track.spotify_id.in_(chunk)))
+        for spotify_id, *row in rows:
             for ref in by_spotify[spotify_id]:
-                found(ref, track_id, duration_ms)
+                found(ref, row)
 
     pending = [ref for ref in distinct if ref not in resolved and ref.recording_mbid]
     by_mbid: dict[str, list[TrackRef]] = {}
@@ -79,13 +84,11 @@ def resolve_tracks(session: Session, refs: Sequence[TrackRef]) -> list[ResolvedT
         by_mbid.setdefault(ref.recording_mbid or "", []).append(ref)
     for chunk in _chunks(list(by_mbid)):
         rows = session.execute(
-            select(Track.musicbrainz_id, Track.id, Track.duration_ms).where(
-                Track.musicbrainz_id.in_(chunk)
-            )
+            select(Track.musicbrainz_id, *known).where(Track.musicbrainz_id.in_(chunk))
         )
-        for mbid, track_id, duration_ms in rows:
+        for mbid, *row in rows:
             for ref in by_mbid[mbid]:
-                found(ref, track_id, duration_ms)
+                found(ref, row)
 
     _resolve_by_name(session, [ref for ref in distinct if ref not in resolved], resolved)
     return [resolved[ref] for ref in refs]
@@ -101,12 +104,15 @@ def _resolve_by_name(
     album_ids = list(set(albums.values()))
     for chunk in _chunks(album_ids):
         rows = session.execute(
-            select(Track.album_id, Track.match_key, Track.id, Track.duration_ms)
+            select(Track.album_id, Track.id, Track.duration_ms, Track.match_key, Track.artist_name)
             .where(Track.album_id.in_(chunk))
             .order_by(Track.created_at)
         )
-        for album_id, key, track_id, duration_ms in rows:
-            tracks.setdefault((album_id, key), ResolvedTrack(track_id, duration_ms))
+        for album_id, track_id, duration_ms, key, artist_name in rows:
+            tracks.setdefault(
+                (album_id, key),
+                ResolvedTrack(track_id, duration_ms, artist_key_of(key), artist_name),
+            )
 
     new_rows: list[dict[str, Any]] = []
     taken_spotify: set[str] = set()
@@ -116,7 +122,12 @@ def _resolve_by_name(
         slot = (albums[ref.album_key], ref.track_key)
         if slot not in tracks:
             track_id = uuid.uuid4()
-            tracks[slot] = ResolvedTrack(track_id, ref.duration_ms)
+            tracks[slot] = ResolvedTrack(
+                track_id,
+                ref.duration_ms,
+                artist_key_of(ref.track_key),
+                ref.artist_name[:255],
+            )
             # An id already claimed in this batch stays with its first track (ids are unique).
             spotify_id = ref.spotify_track_id if ref.spotify_track_id not in taken_spotify else None
             mbid = ref.recording_mbid if ref.recording_mbid not in taken_mbid else None

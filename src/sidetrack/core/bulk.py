@@ -25,6 +25,7 @@ def write_rows(
     *,
     conflict: Sequence[str] | None = None,
     update: UpdateFor | None = None,
+    order_by: Sequence[str] = (),
 ) -> int:
     """Insert `rows` (dicts with the same keys) into `target`; returns the rows written.
 
@@ -32,7 +33,8 @@ def write_rows(
     adapts uuids, datetimes, numbers and strings, and nothing else.
 
     With `conflict` (the columns of a unique key), rows that collide are skipped, or merged
-    with `update` when given.
+    with `update` when given. `order_by` names the columns to insert in order on
+    PostgreSQL, e.g. a key's, so its index is appended to rather than split.
     """
     if not rows:
         return 0
@@ -41,7 +43,10 @@ def write_rows(
     statement: Any = postgresql.insert(target) if on_postgres else sqlite.insert(target)
     if on_postgres:
         staged = _stage(session, target, names, rows)
-        statement = statement.from_select(names, select(*[staged.c[name] for name in names]))
+        rows_in_order = select(*[staged.c[name] for name in names]).order_by(
+            *[staged.c[name] for name in order_by]
+        )
+        statement = statement.from_select(names, rows_in_order)
     if conflict is not None and update is not None:
         statement = statement.on_conflict_do_update(
             index_elements=conflict, set_=update(statement.excluded)

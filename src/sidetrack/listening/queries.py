@@ -18,7 +18,13 @@ from sidetrack.catalog.models import Album, Track
 from sidetrack.catalog.normalize import KEY_SEPARATOR
 from sidetrack.core.errors import Forbidden, InvalidInput
 from sidetrack.core.types import utcnow
-from sidetrack.listening.models import ListenEvent, ListenHourCount, ListenTrackTotal
+from sidetrack.listening.models import (
+    ListenArtistTotal,
+    ListenEvent,
+    ListenHourCount,
+    ListenMonthTrackCount,
+    ListenTrackTotal,
+)
 from sidetrack.listening.schemas import (
     ListeningStats,
     ListenItem,
@@ -170,10 +176,7 @@ def listening_stats(
     per_day, per_hour = _calendar(session, user_id, first_day, after_last, dialect)
     top_artists, top_albums, top_tracks = _top_lists(
         session,
-        user_id,
-        lower,
-        upper,
-        whole_history=first_day is None and end is None,
+        _plays_per_track(session, user_id, zone, first_day, after_last, whole=end is None),
         limit=limit,
         dialect=dialect,
     )
@@ -189,7 +192,7 @@ def listening_stats(
         top_tracks=top_tracks,
         plays_per_day={day: plays for day, (plays, _ms) in sorted(per_day.items())},
         plays_per_hour=per_hour,
-        new_artists=_new_artists(session, user_id, lower, upper, limit, dialect),
+        new_artists=_new_artists(session, user_id, lower, upper, limit),
     )
 
 
@@ -233,30 +236,71 @@ def _artist_key(dialect: str) -> Any:
     return func.split_part(Track.match_key, KEY_SEPARATOR, 1)
 
 
-def _top_lists(
+def _first_of_next_month(day: date) -> date:
+    return date(day.year + day.month // 12, day.month % 12 + 1, 1)
+
+
+def _plays_per_track(
     session: Session,
     user_id: uuid.UUID,
-    lower: datetime | None,
-    upper: datetime,
+    zone: ZoneInfo,
+    first_day: date | None,
+    after_last: date,
     *,
-    whole_history: bool,
+    whole: bool,
+) -> Any:
+    """(track_id, plays) over the local days [first_day, after_last), as a subquery.
+
+    All time comes from the per-track totals. Otherwise whole local months come from the
+    monthly rollup and only the days at the edges are counted from the plays themselves.
+    """
+    if first_day is None and whole:
+        return select(
+            ListenTrackTotal.track_id.label("track_id"), ListenTrackTotal.plays.label("plays")
+        ).where(ListenTrackTotal.user_id == user_id)
+
+    def plays_between(low: date | None, high: date) -> Any:
+        query = select(ListenEvent.track_id.label("track_id"), literal(1).label("plays")).where(
+            ListenEvent.user_id == user_id,
+            ListenEvent.played_at < _local_midnight_utc(high, zone),
+        )
+        if low is not None:
+            query = query.where(ListenEvent.played_at >= _local_midnight_utc(low, zone))
+        return query
+
+    months_from = first_day if first_day is None or first_day.day == 1 else None
+    if first_day is not None and first_day.day != 1:
+        months_from = _first_of_next_month(first_day)
+    months_to = date(after_last.year, after_last.month, 1)
+    if months_from is not None and months_from >= months_to:
+        parts = [plays_between(first_day, after_last)]  # no whole month inside the range
+    else:
+        month = ListenMonthTrackCount
+        in_months = select(month.track_id.label("track_id"), month.plays.label("plays")).where(
+            month.user_id == user_id, month.local_month < months_to
+        )
+        if months_from is not None:
+            in_months = in_months.where(month.local_month >= months_from)
+        parts = [in_months]
+        if first_day is not None and months_from is not None and first_day < months_from:
+            parts.append(plays_between(first_day, months_from))
+        if months_to < after_last:
+            parts.append(plays_between(months_to, after_last))
+    pieces = union_all(*parts).subquery("pieces")
+    return select(
+        pieces.c.track_id.label("track_id"), func.sum(pieces.c.plays).label("plays")
+    ).group_by(pieces.c.track_id)
+
+
+def _top_lists(
+    session: Session,
+    counted: Any,
+    *,
     limit: int,
     dialect: str,
 ) -> tuple[list[TopArtist], list[TopAlbum], list[TopTrack]]:
-    """Top artists, albums and tracks in one query: plays are counted per track once (the
-    per-track totals for all time, else the range's plays grouped in the database), then the
-    three top-N lists are ranked from those few thousand rows, not from every play."""
-    if whole_history:
-        counted = select(
-            ListenTrackTotal.track_id.label("track_id"), ListenTrackTotal.plays.label("plays")
-        ).where(ListenTrackTotal.user_id == user_id)
-    else:
-        counted = select(ListenEvent.track_id.label("track_id"), func.count().label("plays")).where(
-            ListenEvent.user_id == user_id, ListenEvent.played_at < upper
-        )
-        if lower is not None:
-            counted = counted.where(ListenEvent.played_at >= lower)
-        counted = counted.group_by(ListenEvent.track_id)
+    """Top artists, albums and tracks in one query: plays are counted per track once, then
+    the three top-N lists are ranked from those few thousand rows, not from every play."""
     per_track = counted.cte("per_track")
     enriched = (
         select(
@@ -341,29 +385,17 @@ def _new_artists(
     lower: datetime | None,
     upper: datetime,
     limit: int,
-    dialect: str,
 ) -> list[NewArtist]:
     """Artists whose first play by this member falls in [lower, upper), newest first."""
-    first = func.min(ListenTrackTotal.first_played_at)
+    artists = ListenArtistTotal
     query = (
-        select(func.min(Track.artist_name), first)
-        .join(Track, Track.id == ListenTrackTotal.track_id)
-        .where(ListenTrackTotal.user_id == user_id)
-        .group_by(_artist_key(dialect))
-        .having(first < upper)
-        .order_by(first.desc())
+        select(artists.artist_name, artists.first_played_at)
+        .where(artists.user_id == user_id, artists.first_played_at < upper)
+        .order_by(artists.first_played_at.desc())
         .limit(limit)
     )
     if lower is not None:
-        query = query.having(first >= lower)
+        query = query.where(artists.first_played_at >= lower)
     return [
-        NewArtist(artist_name=artist, first_played_at=_aware(first_played))
-        for artist, first_played in session.execute(query)
+        NewArtist(artist_name=name, first_played_at=first) for name, first in session.execute(query)
     ]
-
-
-def _aware(moment: datetime | str) -> datetime:
-    # An aggregate loses the column's type on SQLite: min() of a DATETIME comes back as text.
-    if isinstance(moment, str):
-        moment = datetime.fromisoformat(moment)
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -11,24 +11,26 @@ import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from itertools import islice
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Table, delete, func, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Table, case, delete, func, select
 from sqlalchemy.orm import Session
 
 from sidetrack.catalog.models import Track
+from sidetrack.catalog.normalize import artist_key_of
 from sidetrack.catalog.resolve import ResolvedTrack, TrackRef, resolve_tracks
 from sidetrack.connectors.files import ReadReport, read_listens_from_bytes
 from sidetrack.core.bulk import write_rows
 from sidetrack.core.errors import Forbidden, Unauthorized
 from sidetrack.core.types import utcnow
 from sidetrack.listening.models import (
+    ListenArtistTotal,
     ListenEvent,
     ListenHourCount,
+    ListenMonthTrackCount,
     ListenTrackTotal,
 )
 from sidetrack.listening.records import EARLIEST_PLAY, FUTURE_SLACK, ListenRecord
@@ -157,7 +159,7 @@ def ingest_listens(
     result.inserted = inserted
     result.duplicates += len(fresh) - inserted
     if inserted == len(fresh):
-        heard = ((play.track.id, play.played_at, _heard_ms(play)) for play in fresh)
+        heard = ((play.track, play.played_at, _heard_ms(play)) for play in fresh)
         _add_to_rollups(session, user.id, ZoneInfo(user.timezone), heard)
     else:
         # Someone stored some of these plays between our check and our insert: recount.
@@ -218,7 +220,9 @@ def _insert(session: Session, user_id: uuid.UUID, plays: list[_Play]) -> int:
         # In key order, so the primary key's index is appended to rather than split.
         table: Table = ListenEvent.__table__  # type: ignore[assignment]
         primary_key = ["user_id", "played_at", "track_id"]
-        return write_rows(session, table, _rows(user_id, plays, now), conflict=primary_key)
+        return write_rows(
+            session, table, _rows(user_id, plays, now), conflict=primary_key, order_by=primary_key
+        )
     return _insert_into_sqlite(session, user_id, plays, now)
 
 
@@ -263,17 +267,21 @@ def _heard_ms(play: _Play) -> int:
     return play.track.duration_ms or 0
 
 
-# (track id, start of the play, milliseconds heard)
-Heard = tuple[uuid.UUID, datetime, int]
+# (the track, start of the play, milliseconds heard)
+Heard = tuple[ResolvedTrack, datetime, int]
 
 
 def _add_to_rollups(
     session: Session, user_id: uuid.UUID, zone: ZoneInfo, plays: Iterable[Heard]
 ) -> None:
+    """Fold plays into the member's rollups: per local hour, per track, per local month and
+    track, per artist. Each is merged with what is stored (sums, earliest and latest)."""
     hours: dict[datetime, list[int]] = defaultdict(lambda: [0, 0])
     totals: dict[uuid.UUID, list[Any]] = {}
+    months: dict[tuple[date, uuid.UUID], int] = defaultdict(int)
+    artists: dict[str, list[Any]] = {}
     local_hours: dict[datetime, datetime] = {}  # UTC hour → local hour; zone lookups are slow
-    for track_id, played_at, heard_ms in plays:
+    for track, played_at, heard_ms in plays:
         utc_hour = played_at.replace(minute=0, second=0, microsecond=0)
         local = local_hours.get(utc_hour)
         if local is None:
@@ -287,23 +295,41 @@ def _add_to_rollups(
         hour = hours[local]
         hour[0] += 1
         hour[1] += heard_ms
-        total = totals.get(track_id)
+        months[(date(local.year, local.month, 1), track.id)] += 1
+        total = totals.get(track.id)
         if total is None:
-            totals[track_id] = [1, heard_ms, played_at, played_at]
+            totals[track.id] = [1, heard_ms, played_at, played_at]
         else:
             total[0] += 1
             total[1] += heard_ms
             total[2] = min(total[2], played_at)
             total[3] = max(total[3], played_at)
-    _upsert_hours(
+        artist = artists.get(track.artist_key)
+        if artist is None:
+            artists[track.artist_key] = [track.artist_name, 1, played_at]
+        else:
+            artist[1] += 1
+            if played_at < artist[2]:
+                artist[0], artist[2] = track.artist_name, played_at
+    lesser, greater = _least_greatest(session)
+    hour_table: Table = ListenHourCount.__table__  # type: ignore[assignment]
+    write_rows(
         session,
+        hour_table,
         [
             {"user_id": user_id, "local_hour": hour, "plays": count, "ms_played": ms}
             for hour, (count, ms) in hours.items()
         ],
+        conflict=["user_id", "local_hour"],
+        update=lambda excluded: {
+            "plays": hour_table.c.plays + excluded.plays,
+            "ms_played": hour_table.c.ms_played + excluded.ms_played,
+        },
     )
-    _upsert_totals(
+    total_table: Table = ListenTrackTotal.__table__  # type: ignore[assignment]
+    write_rows(
         session,
+        total_table,
         [
             {
                 "user_id": user_id,
@@ -315,47 +341,57 @@ def _add_to_rollups(
             }
             for track_id, (count, ms, first, last) in totals.items()
         ],
-    )
-
-
-def _dialect_insert(session: Session, table: Table) -> Any:
-    if session.get_bind().dialect.name == "postgresql":
-        return postgresql.insert(table)
-    return sqlite.insert(table)
-
-
-def _upsert_hours(session: Session, rows: list[dict[str, Any]]) -> None:
-    table: Table = ListenHourCount.__table__  # type: ignore[assignment]
-    write_rows(
-        session,
-        table,
-        rows,
-        conflict=["user_id", "local_hour"],
-        update=lambda excluded: {
-            "plays": table.c.plays + excluded.plays,
-            "ms_played": table.c.ms_played + excluded.ms_played,
-        },
-    )
-
-
-def _upsert_totals(session: Session, rows: list[dict[str, Any]]) -> None:
-    table: Table = ListenTrackTotal.__table__  # type: ignore[assignment]
-    # Two-argument min/max: SQLite spells them min() and max(), PostgreSQL least() and greatest().
-    on_postgres = session.get_bind().dialect.name == "postgresql"
-    lesser = func.least if on_postgres else func.min
-    greater = func.greatest if on_postgres else func.max
-    write_rows(
-        session,
-        table,
-        rows,
         conflict=["user_id", "track_id"],
         update=lambda excluded: {
-            "plays": table.c.plays + excluded.plays,
-            "ms_played": table.c.ms_played + excluded.ms_played,
-            "first_played_at": lesser(table.c.first_played_at, excluded.first_played_at),
-            "last_played_at": greater(table.c.last_played_at, excluded.last_played_at),
+            "plays": total_table.c.plays + excluded.plays,
+            "ms_played": total_table.c.ms_played + excluded.ms_played,
+            "first_played_at": lesser(total_table.c.first_played_at, excluded.first_played_at),
+            "last_played_at": greater(total_table.c.last_played_at, excluded.last_played_at),
         },
     )
+    month_table: Table = ListenMonthTrackCount.__table__  # type: ignore[assignment]
+    write_rows(
+        session,
+        month_table,
+        [
+            {"user_id": user_id, "local_month": month, "track_id": track_id, "plays": count}
+            for (month, track_id), count in months.items()
+        ],
+        conflict=["user_id", "local_month", "track_id"],
+        update=lambda excluded: {"plays": month_table.c.plays + excluded.plays},
+    )
+    artist_table: Table = ListenArtistTotal.__table__  # type: ignore[assignment]
+    write_rows(
+        session,
+        artist_table,
+        [
+            {
+                "user_id": user_id,
+                "artist_key": key,
+                "artist_name": name,
+                "plays": count,
+                "first_played_at": first,
+            }
+            for key, (name, count, first) in artists.items()
+        ],
+        conflict=["user_id", "artist_key"],
+        update=lambda excluded: {
+            "plays": artist_table.c.plays + excluded.plays,
+            # The name it was first heard under follows the earliest play.
+            "artist_name": case(
+                (excluded.first_played_at < artist_table.c.first_played_at, excluded.artist_name),
+                else_=artist_table.c.artist_name,
+            ),
+            "first_played_at": lesser(artist_table.c.first_played_at, excluded.first_played_at),
+        },
+    )
+
+
+def _least_greatest(session: Session) -> tuple[Any, Any]:
+    """Two-argument min and max: min()/max() on SQLite, least()/greatest() on PostgreSQL."""
+    if session.get_bind().dialect.name == "postgresql":
+        return func.least, func.greatest
+    return func.min, func.max
 
 
 def rebuild_rollups(session: Session, user_id: uuid.UUID) -> None:
@@ -363,8 +399,17 @@ def rebuild_rollups(session: Session, user_id: uuid.UUID) -> None:
     user = get_user(session, user_id)
     session.execute(delete(ListenHourCount).where(ListenHourCount.user_id == user_id))
     session.execute(delete(ListenTrackTotal).where(ListenTrackTotal.user_id == user_id))
+    session.execute(delete(ListenMonthTrackCount).where(ListenMonthTrackCount.user_id == user_id))
+    session.execute(delete(ListenArtistTotal).where(ListenArtistTotal.user_id == user_id))
     rows = session.execute(
-        select(ListenEvent.played_at, ListenEvent.ms_played, Track.id, Track.duration_ms)
+        select(
+            ListenEvent.played_at,
+            ListenEvent.ms_played,
+            Track.id,
+            Track.duration_ms,
+            Track.match_key,
+            Track.artist_name,
+        )
         .join(Track, Track.id == ListenEvent.track_id)
         .where(ListenEvent.user_id == user_id)
         .execution_options(yield_per=50_000)
@@ -372,8 +417,12 @@ def rebuild_rollups(session: Session, user_id: uuid.UUID) -> None:
     zone = ZoneInfo(user.timezone)
     for partition in rows.partitions():
         heard = (
-            (track_id, played_at, ms_played if ms_played is not None else duration_ms or 0)
-            for played_at, ms_played, track_id, duration_ms in partition
+            (
+                ResolvedTrack(track_id, duration_ms, artist_key_of(key), artist_name),
+                played_at,
+                ms_played if ms_played is not None else duration_ms or 0,
+            )
+            for played_at, ms_played, track_id, duration_ms, key, artist_name in partition
         )
         _add_to_rollups(session, user_id, zone, heard)
 
