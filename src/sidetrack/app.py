@@ -3,6 +3,7 @@
 from typing import Literal
 
 from fastapi import Depends, FastAPI, Response
+from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
@@ -15,6 +16,9 @@ from sidetrack.core.db import make_engine, make_session_factory
 from sidetrack.core.http import DbSession, install_error_handlers, refuse_unstorable_parameters
 from sidetrack.listening import api as listening_api
 from sidetrack.listening import listenbrainz
+from sidetrack.web import pages
+from sidetrack.web.errors import install_error_pages
+from sidetrack.web.templating import STATIC_DIR
 
 
 class Health(BaseModel):
@@ -39,6 +43,8 @@ def create_app(
     app.state.settings = settings
     app.state.session_factory = session_factory
     install_error_handlers(app)
+    # People get friendly HTML error pages; the API keeps the JSON bodies above.
+    install_error_pages(app)
     app.include_router(club_api.router, prefix="/api")
     # ListenBrainz-compatible, with ListenBrainz's own error bodies (only /1 raises these).
     app.add_exception_handler(
@@ -47,6 +53,9 @@ def create_app(
     app.include_router(listenbrainz.router, prefix="/1")
     app.include_router(listening_api.router, prefix="/api")
     app.include_router(club_api.member_router, prefix="/api")
+    # The public pages own the plain paths; the JSON API stays under /api.
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.include_router(pages.router)
 
     @app.get(
         "/health",

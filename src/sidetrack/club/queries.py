@@ -7,6 +7,7 @@ API responses stay bounded (eager loads are spelled out here, never left to lazy
 import uuid
 from collections import Counter
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -29,6 +30,8 @@ from sidetrack.club.schemas import (
     AlbumSummary,
     ClubStats,
     ClubTotals,
+    Deadline,
+    GalleryFilters,
     HallOfFameEntry,
     MemberClub,
     MemberNomination,
@@ -42,6 +45,7 @@ from sidetrack.club.schemas import (
     RatingsSummary,
     TagCount,
     WeekDetail,
+    WeekFields,
     WeekList,
     WeekListItem,
     WeekRef,
@@ -363,6 +367,50 @@ def current_week(session: Session) -> Week | None:
         .where(Week.phase != WeekPhase.CLOSED)
         .order_by(Week.week_number.desc().nulls_last(), Week.created_at.desc())
         .limit(1)
+    )
+
+
+# What each phase waits for, in the order the week goes through them.
+DEADLINES = (
+    (WeekPhase.NOMINATIONS, "nominations_close_at", "Nominations close"),
+    (WeekPhase.POLL, "poll_close_at", "The poll closes"),
+    (WeekPhase.DISCUSSION, "discussion_at", "Discussion"),
+    (WeekPhase.RATINGS, "ratings_close_at", "Ratings close"),
+)
+
+
+def next_deadline(week: Week | WeekFields, now: datetime) -> Deadline | None:
+    """The week's next scheduled moment after `now`, from its current phase on (a closed
+    week, or one whose remaining times are unset or past, has none)."""
+    if week.phase == WeekPhase.CLOSED:
+        return None
+    phases = [phase for phase, _field, _what in DEADLINES]
+    for _phase, field, what in DEADLINES[phases.index(week.phase) :]:
+        at = getattr(week, field)
+        if at is not None and at > now:
+            return Deadline(what=what, at=at)
+    return None
+
+
+def gallery_filters(session: Session) -> GalleryFilters:
+    """The winners' genres, decades, countries and nominators, in two queries."""
+    tags = _winner_tag_counts(session)
+    nominators = session.scalars(
+        select(User).where(
+            User.id.in_(
+                select(Nomination.user_id).join(Week, Week.winner_nomination_id == Nomination.id)
+            )
+        )
+    )
+    by_name = sorted(
+        (member_summary(user) for user in nominators),
+        key=lambda m: (m.display_name.casefold(), str(m.id)),
+    )
+    return GalleryFilters(
+        genres=sorted(tags["genre"], key=lambda tag: (tag.name.casefold(), tag.name)),
+        decades=sorted(tags["decade"], key=lambda tag: tag.name),
+        countries=sorted(tags["country"], key=lambda tag: (tag.name.casefold(), tag.name)),
+        nominators=by_name,
     )
 
 

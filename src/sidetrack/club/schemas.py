@@ -483,3 +483,20 @@ class MemberClub(BaseModel):
     ratings: list[MemberRating] = Field(description="Newest week first; one page.")
     limit: int
     offset: int
+
+
+# --- the web archive's extras -----------------------------------------------------------------
+
+
+class Deadline(BaseModel):
+    what: str = Field(description="What happens then, e.g. 'Nominations close'.")
+    at: AwareDatetime
+
+
+class GalleryFilters(BaseModel):
+    """The values the winners gallery can be filtered by: only those some winner carries."""
+
+    genres: list[TagCount]
+    decades: list[TagCount] = Field(description="Oldest first.")
+    countries: list[TagCount]
+    nominators: list[MemberSummary] = Field(description="Members with at least one win.")

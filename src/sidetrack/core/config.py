@@ -28,6 +28,8 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     club_nominations_per_member: int = Field(default=1, ge=1, le=10)
     import_min_play_seconds: int = Field(default=30, ge=0, le=3600)
+    # The club's Discord server: with it, the archive links each week's threads.
+    discord_guild_id: str | None = Field(default=None, pattern=r"^[0-9]{1,20}$")
 
     @field_validator("database_url")
     @classmethod
