@@ -176,6 +176,7 @@ def listening_stats(
     per_day, per_hour = _calendar(session, user_id, first_day, after_last, dialect)
     top_artists, top_albums, top_tracks = _top_lists(
         session,
+        user_id,
         _plays_per_track(session, user_id, zone, first_day, after_last, whole=end is None),
         limit=limit,
         dialect=dialect,
@@ -294,76 +295,96 @@ def _plays_per_track(
 
 def _top_lists(
     session: Session,
+    user_id: uuid.UUID,
     counted: Any,
     *,
     limit: int,
     dialect: str,
 ) -> tuple[list[TopArtist], list[TopAlbum], list[TopTrack]]:
-    """Top artists, albums and tracks in one query: plays are counted per track once, then
-    the three top-N lists are ranked from those few thousand rows, not from every play."""
+    """Top artists, albums and tracks in one query.
+
+    Plays are counted per track once; the three lists are ranked on narrow rows (ids, keys
+    and counts), and names are joined for the few winners only. Ties go by key, so the
+    order is stable. Artists are named as the member first heard them.
+    """
     per_track = counted.cte("per_track")
-    enriched = (
+    placed = (
         select(
+            per_track.c.track_id,
             per_track.c.plays,
-            Track.id.label("track_id"),
-            Track.title.label("track_title"),
-            Track.artist_name,
+            Track.album_id,
             _artist_key(dialect).label("artist_key"),
-            Album.id.label("album_id"),
-            Album.title.label("album_title"),
         )
         .join(Track, Track.id == per_track.c.track_id)
-        .join(Album, Album.id == Track.album_id)
-        .cte("enriched")
+        .cte("placed")
     )
-    e = enriched.c
-    artists = (
-        select(
-            literal("artist").label("kind"),
-            func.min(e.artist_name).label("name"),
-            literal(None).label("title"),
-            literal(None).label("track_id"),
-            literal(None).label("album_id"),
-            func.sum(e.plays).label("plays"),
-        )
-        .group_by(e.artist_key)
-        .order_by(func.sum(e.plays).desc(), func.min(e.artist_name))
+    best_tracks = (
+        select(per_track.c.track_id, per_track.c.plays)
+        .order_by(per_track.c.plays.desc(), per_track.c.track_id)
         .limit(limit)
+        .subquery("best_tracks")
     )
-    albums = (
-        select(
-            literal("album"),
-            func.min(e.artist_name),
-            func.min(e.album_title),
-            literal(None),
-            cast(e.album_id, String),
-            func.sum(e.plays),
-        )
-        .group_by(e.album_id)
-        .order_by(func.sum(e.plays).desc(), func.min(e.album_title))
+    album_plays = func.sum(placed.c.plays).label("plays")
+    best_albums = (
+        select(placed.c.album_id, album_plays)
+        .group_by(placed.c.album_id)
+        .order_by(album_plays.desc(), placed.c.album_id)
         .limit(limit)
+        .subquery("best_albums")
     )
-    tracks = (
-        select(
-            literal("track"),
-            e.artist_name,
-            e.track_title,
-            cast(e.track_id, String),
-            e.album_title,
-            e.plays,
-        )
-        .order_by(e.plays.desc(), e.artist_name, e.track_title)
+    artist_plays = func.sum(placed.c.plays).label("plays")
+    best_artists = (
+        select(placed.c.artist_key, artist_plays)
+        .group_by(placed.c.artist_key)
+        .order_by(artist_plays.desc(), placed.c.artist_key)
         .limit(limit)
+        .subquery("best_artists")
     )
+    artist = ListenArtistTotal
+    no_text = literal(None, String)
     rows = session.execute(
-        union_all(select(artists.subquery()), select(albums.subquery()), select(tracks.subquery()))
+        union_all(
+            select(
+                literal("track"),
+                Track.artist_name,
+                Track.title,
+                cast(Track.id, String),
+                Album.title,
+                best_tracks.c.plays,
+            )
+            .join(Track, Track.id == best_tracks.c.track_id)
+            .join(Album, Album.id == Track.album_id),
+            select(
+                literal("album"),
+                Album.artist_name,
+                Album.title,
+                no_text,
+                cast(Album.id, String),
+                best_albums.c.plays,
+            ).join(Album, Album.id == best_albums.c.album_id),
+            select(
+                literal("artist"),
+                artist.artist_name,
+                no_text,
+                no_text,
+                no_text,
+                best_artists.c.plays,
+            ).join(
+                artist,
+                and_(artist.user_id == user_id, artist.artist_key == best_artists.c.artist_key),
+            ),
+        )
     ).all()
+
+    def ranked(kind: str) -> list[Any]:
+        # The union keeps no order: rank again by plays, then name, within each list.
+        return sorted((r for r in rows if r[0] == kind), key=lambda r: (-r[5], r[1], r[2] or ""))
+
     return (
-        [TopArtist(artist_name=r[1], plays=r[5]) for r in rows if r[0] == "artist"],
+        [TopArtist(artist_name=r[1], plays=r[5]) for r in ranked("artist")],
         [
             TopAlbum(album_id=uuid.UUID(r[4]), title=r[2] or None, artist_name=r[1], plays=r[5])
-            for r in rows
-            if r[0] == "album"
+            for r in ranked("album")
         ],
         [
             TopTrack(
@@ -373,8 +394,7 @@ def _top_lists(
                 album_title=r[4] or None,
                 plays=r[5],
             )
-            for r in rows
-            if r[0] == "track"
+            for r in ranked("track")
         ],
     )
 
