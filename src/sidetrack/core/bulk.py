@@ -9,9 +9,27 @@ ON CONFLICT, which COPY alone lacks. SQLite runs in-process: executemany has no 
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, column, select, table, text
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    ColumnElement,
+    Date,
+    DateTime,
+    Float,
+    Integer,
+    String,
+    Table,
+    Text,
+    Uuid,
+    column,
+    select,
+    table,
+    text,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
+from sqlalchemy.types import TypeDecorator
 
 Row = Mapping[str, Any]
 # Given the statement's EXCLUDED pseudo-table, the SET clause of ON CONFLICT DO UPDATE.
@@ -75,7 +93,34 @@ def _stage(session: Session, target: Table, names: list[str], rows: Sequence[Row
     connection.execute(text(f'TRUNCATE "{name}"'))
     columns = ", ".join(f'"{column_name}"' for column_name in names)
     driver = connection.connection.driver_connection
-    with driver.cursor() as cursor, cursor.copy(f'COPY "{name}" ({columns}) FROM STDIN') as copy:  # type: ignore[union-attr]
+    statement = f'COPY "{name}" ({columns}) FROM STDIN (FORMAT BINARY)'
+    with driver.cursor() as cursor, cursor.copy(statement) as copy:  # type: ignore[union-attr]
+        # Binary COPY is some six times faster to write than text; it needs each type named.
+        copy.set_types([_binary_type(target.c[column_name]) for column_name in names])
         for row in rows:
             copy.write_row([row[column_name] for column_name in names])
     return table(name, *[column(column_name) for column_name in names])
+
+
+def _binary_type(column: Column[Any]) -> str:
+    """The PostgreSQL type name psycopg needs to write `column` in binary COPY."""
+    kind = column.type
+    if isinstance(kind, TypeDecorator):
+        kind = kind.impl_instance
+    if isinstance(kind, Uuid):
+        return "uuid"
+    if isinstance(kind, DateTime):
+        return "timestamptz" if kind.timezone else "timestamp"
+    if isinstance(kind, Date):
+        return "date"
+    if isinstance(kind, BigInteger):
+        return "int8"
+    if isinstance(kind, Integer):
+        return "int4"
+    if isinstance(kind, Boolean):
+        return "bool"
+    if isinstance(kind, Float):
+        return "float8"
+    if isinstance(kind, String):  # VARCHAR, TEXT, and enums stored as VARCHAR
+        return "text" if isinstance(kind, Text) else "varchar"
+    raise TypeError(f"no binary COPY type for {column.table.name}.{column.name} ({kind!r})")
