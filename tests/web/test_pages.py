@@ -188,8 +188,11 @@ def test_the_gallery_shows_every_week_newest_first(client: TestClient, club: Clu
     kid_a = html.split("Kid A</h2>")[1]
     assert '<span class="rating-number">3.63</span>' in kid_a
     assert 'aria-label="3.63 out of 5 stars"' in kid_a
-    # A cover placeholder names what it stands for.
-    assert 'aria-label="No cover art for Kid A by Kid A band"' in html
+    # Inside a card that names the album, the cover is decorative.
+    card = html.split('data-testid="gallery-card"')[-1]
+    assert 'class="cover cover-placeholder " style="--hue: ' in card
+    assert 'aria-hidden="true"' in card.split("cover-placeholder")[1][:60]
+    assert "No cover art" not in html
 
 
 @pytest.mark.parametrize(
@@ -268,6 +271,9 @@ def test_a_closed_week_in_full(client: TestClient, club: Club) -> None:
     title = html.split('data-testid="winner-title"')[1].split("</h1>")[0]
     assert ">Kid A" in title
     assert landmarks(html).h1 == ["Kid A"]
+    # The winner's cover stands alone, so it says what it is (there is no art: a placeholder).
+    hero = html.split('class="hero-cover"')[1].split("</div>")[0]
+    assert 'role="img" aria-label="No cover art for Kid A by Kid A band"' in hero
     assert 'Nominated by <a href="/u/ann">Ann</a>' in html
     # The poll: Cat 1st and Eve 2nd for Kid A (3 points), Dan 1st for Homogenic (2).
     poll = html.split('data-testid="poll"')[1].split("</section>")[0]
@@ -540,3 +546,21 @@ def test_an_unexpected_error_is_a_friendly_500(
     api = quiet.get("/api/club/stats")
     assert api.status_code == 500
     assert api.json()["error"]["code"] == "internal"
+
+
+def test_cover_art_and_spotify_when_known(client: TestClient, session: Session, club: Club) -> None:
+    from sidetrack.catalog.models import Album
+
+    week = club.weeks[1]
+    album = session.get_one(Album, week.winner_album_id)
+    album.cover_url = "https://covers.example/kid-a.jpg"
+    album.spotify_id = "6dVIqQ8qmQ5GBnJ9shOYGE"
+    session.flush()
+    html = page(client, f"/club/weeks/{week.id}")
+    hero = html.split('class="hero-cover"')[1].split("</div>")[0]
+    assert 'src="https://covers.example/kid-a.jpg"' in hero
+    assert 'alt="Cover of Kid A by Kid A band"' in hero
+    assert 'href="https://open.spotify.com/album/6dVIqQ8qmQ5GBnJ9shOYGE"' in html
+    gallery = page(client, "/club")
+    card = next(c for c in gallery.split('data-testid="gallery-card"') if "kid-a.jpg" in c)
+    assert 'alt=""' in card  # the card's title already names it
