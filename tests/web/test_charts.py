@@ -91,6 +91,8 @@ def test_rating_histogram_has_a_column_per_half_step() -> None:
     assert heights[5] == charts.COLUMN_HEIGHT / 2
     assert sum(1 for h in heights if h) == 2
     assert [e.text for e in with_class(root, "text", "column-label")][:3] == ["1", "1.5", "2"]
+    # Counts above the columns that have any.
+    assert [e.text for e in with_class(root, "text", "column-value")] == ["2", "4"]
     assert "3.5: 2 ratings" in desc and "4: 4 ratings" in desc
 
 
@@ -101,6 +103,7 @@ def test_hours_chart_has_24_columns_labelled_every_three_hours() -> None:
     root = parse(charts.hours_chart(plays))
     _title, desc = assert_labelled(root)
     assert len(with_class(root, "rect", "column-fill")) == 24
+    assert with_class(root, "text", "column-value") == []  # too many for numbers on top
     assert [e.text for e in with_class(root, "text", "column-label")] == [
         "00",
         "03",

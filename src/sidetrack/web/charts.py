@@ -96,13 +96,18 @@ def _describe(value: float, unit: str) -> str:
     return f"{_number(value)} {unit}".strip()
 
 
-def column_chart(columns: Sequence[Bar], *, title: str, unit: str = "", every: int = 1) -> Markup:
-    """Vertical columns side by side, a label under every `every`-th one."""
+def column_chart(
+    columns: Sequence[Bar], *, title: str, unit: str = "", every: int = 1, values: bool = False
+) -> Markup:
+    """Vertical columns side by side, a label under every `every`-th one, and with `values`
+    each non-zero column's value above it."""
     if not columns:
         return Markup("")
     peak = max(column.value for column in columns) or 1
     words = "; ".join(f"{c.label}: {_describe(c.value, unit)}" for c in columns)
-    height = COLUMN_HEIGHT + 22
+    top = 16 if values else 0
+    base = top + COLUMN_HEIGHT
+    height = base + 22
     parts = [_open("columns", title, words, height)]
     share = 100 / len(columns)
     for index, column in enumerate(columns):
@@ -115,19 +120,21 @@ def column_chart(columns: Sequence[Bar], *, title: str, unit: str = "", every: i
             f'<g class="{css}"><title>{escape(column.label)}: '
             f"{escape(_describe(column.value, unit))}</title>"
             f'<rect class="column-fill" x="{left + share * 0.12:.3f}%" '
-            f'y="{COLUMN_HEIGHT - tall:.1f}" width="{share * 0.76:.3f}%" '
+            f'y="{base - tall:.1f}" width="{share * 0.76:.3f}%" '
             f'height="{tall:.1f}" rx="2"/>'
         )
+        if values and column.value:
+            parts.append(
+                f'<text class="column-value" x="{left + share / 2:.3f}%" y="{base - tall - 4:.1f}" '
+                f'text-anchor="middle">{escape(_number(column.value))}</text>'
+            )
         if index % every == 0:
             parts.append(
                 f'<text class="column-label" x="{left + share / 2:.3f}%" y="{height - 4}" '
                 f'text-anchor="middle">{escape(column.label)}</text>'
             )
         parts.append("</g>")
-    parts.append(
-        f'<line class="axis" x1="0" x2="100%" y1="{COLUMN_HEIGHT + 0.5}" '
-        f'y2="{COLUMN_HEIGHT + 0.5}"/></svg>'
-    )
+    parts.append(f'<line class="axis" x1="0" x2="100%" y1="{base + 0.5}" y2="{base + 0.5}"/></svg>')
     return Markup("".join(parts))  # noqa: S704 - every value in it went through escape()
 
 
@@ -135,7 +142,7 @@ def rating_histogram(histogram: dict[str, int], *, title: str = "Ratings") -> Ma
     """A column per half step from 1.0 to 5.0 (the keys of RatingsSummary.histogram)."""
     steps = sorted(histogram, key=float)
     columns = [Bar(label=f"{float(step):g}", value=histogram[step]) for step in steps]
-    return column_chart(columns, title=title, unit="ratings")
+    return column_chart(columns, title=title, unit="ratings", values=True)
 
 
 def hours_chart(plays_per_hour: Sequence[int], *, title: str = "Plays by hour of day") -> Markup:
