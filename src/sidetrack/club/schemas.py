@@ -117,25 +117,27 @@ class NominationRead(ReadModel):
     updated_at: AwareDatetime
 
 
-class NominationCreate(WriteModel):
+class NominationTags(WriteModel):
+    """The nominator's tags, as every nomination input takes them."""
+
+    genre: Genre | None = None
+    decade: Decade | None = None
+    country: Country | None = None
+
+
+class NominationCreate(NominationTags):
     week_id: uuid.UUID
     user_id: uuid.UUID
     album_id: uuid.UUID
     pitch: str | None = None
     pitch_track_url: HttpUrlStr | None = None
-    genre: Genre | None = None
-    decade: Decade | None = None
-    country: Country | None = None
 
 
-class NominationUpdate(WriteModel):
+class NominationUpdate(NominationTags):
     """The pitch and tags: votes point at a nomination, so its week and album stay put."""
 
     pitch: str | None = None
     pitch_track_url: HttpUrlStr | None = None
-    genre: Genre | None = None
-    decade: Decade | None = None
-    country: Country | None = None
 
 
 class VoteRead(ReadModel):
@@ -244,23 +246,17 @@ class AlbumInput(WriteModel):
     spotify_id: SpotifyId | None = None
 
 
-class NominationSubmit(WriteModel):
+class NominationSubmit(NominationTags):
     user: MemberRef
     album: AlbumInput
     pitch: Text | None = None
     pitch_track_url: HttpUrlStr | None = None
-    genre: Genre | None = None
-    decade: Decade | None = None
-    country: Country | None = None
 
 
-class NominationCorrection(WriteModel):
+class NominationCorrection(NominationTags):
     """An organiser's fix of a nomination: its album and/or tags."""
 
     album: AlbumInput | None = None
-    genre: Genre | None = None
-    decade: Decade | None = None
-    country: Country | None = None
 
 
 class VoteSubmit(WriteModel):
