@@ -87,6 +87,20 @@ def serve(
 
 
 @app.command()
+def bot() -> None:
+    """Run the Discord bot (settings: SIDETRACK_BOT_*; it reaches Sidetrack through the API)."""
+    from sidetrack.bot.settings import load_bot_settings
+
+    try:
+        settings = load_bot_settings()
+    except SettingsError as error:
+        fail(str(error))
+    from sidetrack.bot.discord_app import run
+
+    run(settings)
+
+
+@app.command()
 def demo() -> None:
     """Fill the database with a deterministic demo club (safe to run again: it adds nothing)."""
     from sidetrack.demo import load_demo

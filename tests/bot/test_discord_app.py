@@ -1,0 +1,246 @@
+"""The discord.py layer, driven with stand-ins for interactions: commands, the organiser gate,
+the /nominate modal and the poll's select menus, against the real API."""
+
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import discord
+import pytest
+
+from sidetrack.bot.client import ClubClient
+from sidetrack.bot.discord_app import (
+    NominateModal,
+    SidetrackBot,
+    VoteSelect,
+    WeekGroup,
+    parse_when,
+    to_embed,
+)
+from sidetrack.bot.render import Embed, EmbedField, MenuOption, PollMenu
+from sidetrack.bot.settings import BotSettings
+from tests.bot.fakes import FakeDiscord
+
+pytestmark = pytest.mark.anyio
+
+ORGANISERS = 555
+
+
+class Role:
+    def __init__(self, role_id: int) -> None:
+        self.id = role_id
+
+
+class User:
+    def __init__(self, user_id: int, name: str, *roles: int) -> None:
+        self.id = user_id
+        self.display_name = name
+        self.bot = False
+        self.roles = [Role(r) for r in roles]
+
+
+class Response:
+    def __init__(self) -> None:
+        self.messages: list[tuple[str, bool]] = []
+        self.modal: discord.ui.Modal | None = None
+        self.deferred = False
+
+    async def send_message(self, content: str, *, ephemeral: bool = False) -> None:
+        self.messages.append((content, ephemeral))
+
+    async def defer(self, *, ephemeral: bool = False, thinking: bool = False) -> None:
+        self.deferred = True
+
+    async def send_modal(self, modal: discord.ui.Modal) -> None:
+        self.modal = modal
+
+
+class Followup:
+    def __init__(self) -> None:
+        self.messages: list[tuple[str, bool]] = []
+
+    async def send(self, content: str, *, ephemeral: bool = False) -> None:
+        self.messages.append((content, ephemeral))
+
+
+class Interaction:
+    def __init__(self, user: User, data: dict[str, Any] | None = None) -> None:
+        self.user = user
+        self.data = data or {}
+        self.response = Response()
+        self.followup = Followup()
+
+    def said(self) -> str:
+        (content, ephemeral), *_ = self.response.messages or self.followup.messages
+        assert ephemeral
+        return content
+
+
+ORGANISER = User(1, "Olga", ORGANISERS)
+ANN = User(200000000000000001, "Ann")
+BEN = User(200000000000000002, "Ben")
+
+
+@pytest.fixture
+async def app(club: ClubClient, tmp_path: Path) -> SidetrackBot:
+    settings = BotSettings(
+        token="t",
+        guild_id=1,
+        forum_channel_id=2,
+        organiser_role_id=ORGANISERS,
+        api_token="a",
+        state_file=tmp_path / "state.json",
+        timezone="Europe/Paris",
+    )
+    bot = SidetrackBot(settings, club_client=club)
+    bot.core.discord = FakeDiscord()
+    bot.core.clock = lambda: datetime(2026, 1, 5, 12, tzinfo=UTC)
+    return bot
+
+
+def command(app: SidetrackBot, *path: str) -> Any:
+    found: Any = app.tree.get_command(path[0])
+    for name in path[1:]:
+        found = found.get_command(name)
+    assert found is not None, path
+    return found
+
+
+async def test_the_command_tree(app: SidetrackBot) -> None:
+    assert {c.name for c in app.tree.get_commands()} == {"ping", "help", "nominate", "rate", "week"}
+    week = command(app, "week")
+    assert {c.name for c in week.commands} == {
+        "start",
+        "close-nominations",
+        "close-poll",
+        "open-ratings",
+        "close",
+        "summary",
+        "resync",
+    }
+    interaction = Interaction(ANN)
+    await command(app, "ping").callback(interaction)
+    assert interaction.said() == "Pong!"
+    interaction = Interaction(ANN)
+    await command(app, "help").callback(interaction)
+    assert "/nominate" in interaction.said() and len(interaction.said()) <= 2000
+
+
+async def test_only_organisers_run_the_week(app: SidetrackBot) -> None:
+    week = command(app, "week")
+    assert isinstance(week, WeekGroup)
+    member = Interaction(ANN)
+    assert await week.interaction_check(member) is False
+    assert member.said() == "Only organisers can run the week."
+    assert await week.interaction_check(Interaction(ORGANISER)) is True
+
+
+async def test_a_week_through_the_commands(app: SidetrackBot) -> None:
+    discord_fake = app.core.discord
+    assert isinstance(discord_fake, FakeDiscord)
+    start = command(app, "week", "start")
+    bad = Interaction(ORGANISER)
+    await start.callback(
+        bad, 3, "tomorrow", "2026-01-08 20:00", "2026-01-11 19:00", "2026-01-14 20:00"
+    )
+    assert "isn't a date and time" in bad.said()
+
+    started = Interaction(ORGANISER)
+    await start.callback(
+        started, 3, "2026-01-07 20:00", "2026-01-08 20:00", "2026-01-11 19:00", "2026-01-14 20:00"
+    )
+    assert "is open for nominations" in started.said()
+    week = app.core.current()
+    assert week is not None and week.label.startswith("WEEK 003 [")
+    # Read in the configured zone: 20:00 in Paris in January is 19:00 UTC.
+    assert week.nominations_close_at == datetime(2026, 1, 7, 19, tzinfo=UTC)
+    assert week.nominations_thread_id in discord_fake.threads
+
+    # /nominate opens a modal with the mini-form's fields; submitting it nominates.
+    opened = Interaction(ANN)
+    await command(app, "nominate").callback(opened)
+    modal = opened.response.modal
+    assert isinstance(modal, NominateModal)
+    modal.album._value = "Homogenic — Björk (1997)"
+    modal.pitch._value = "Strings and beats"
+    modal.track._value = "<https://open.spotify.com/track/3WqGQ4Ol6uVC4cXKbfJZ7B>"
+    modal.tags._value = "Art Pop / 90s / Iceland"
+    submitted = Interaction(ANN)
+    await modal.on_submit(submitted)  # type: ignore[arg-type]
+    assert submitted.said() == "✅ Nominated **Homogenic — Björk (1997)**."
+    (nomination,) = await app.core.client.list_nominations(week.id)
+    assert (nomination.genre, nomination.decade, nomination.country) == (
+        "Art Pop",
+        "1990s",
+        "Iceland",
+    )
+
+    rate = Interaction(BEN)
+    await command(app, "rate").callback(rate, "4.5")
+    assert "Ratings are taken in" in rate.said()
+
+    closing = Interaction(ORGANISER)
+    await command(app, "week", "close-nominations").callback(closing)
+    assert "is now in **poll**" in closing.said()
+
+    # The poll's select menu, rebuilt from its custom id as after a restart.
+    (menu,) = [m.menu for m in discord_fake.messages[discord_fake.thread_named("POLL")] if m.menu]
+    custom_id = menu.custom_id(1)
+    match = VoteSelect.__discord_ui_compiled_template__.fullmatch(custom_id)
+    assert match is not None
+    select = await VoteSelect.from_custom_id(Interaction(BEN), None, match)  # type: ignore[arg-type]
+    VoteSelect.bot = app.core
+    own = Interaction(ANN, {"values": [menu.options[0].value]})
+    await select.callback(own)  # type: ignore[arg-type]
+    assert "You cannot vote for your own nomination" in own.said()
+    voted = Interaction(BEN, {"values": [menu.options[0].value]})
+    await select.callback(voted)  # type: ignore[arg-type]
+    assert voted.said().startswith("Your first choice is **Homogenic — Björk (1997)**")
+    summary = await app.core.client.poll_summary(week.id)
+    assert summary.results[0].points == 2 and summary.voter_count == 1
+
+    status = Interaction(ORGANISER)
+    await command(app, "week", "summary").callback(status)
+    assert "phase **poll**" in status.said()
+    resync = Interaction(ORGANISER)
+    await command(app, "week", "resync").callback(resync)
+    assert "Resync" in resync.said()
+
+
+async def test_vote_select_menu_has_options_and_fits() -> None:
+    menu = PollMenu(
+        str(uuid.uuid4()),
+        1,
+        2,
+        tuple(MenuOption(f"{n}. Album", str(uuid.uuid4()), "by X") for n in range(25)),
+    )
+    select = VoteSelect(menu.week_id, 2, menu.page, menu)
+    assert select.item.custom_id == menu.custom_id(2)
+    assert len(select.item.options) == 25
+    assert select.item.placeholder == "Second choice (1 point) — 2/2"
+
+
+def test_to_embed() -> None:
+    spec = Embed(
+        title="T" * 300,
+        description="D",
+        image_url="https://example.com/cover.jpg",
+        fields=tuple(EmbedField(f"f{n}", "v" * 2000) for n in range(30)),
+        footer="foot",
+    )
+    embed = to_embed(spec)
+    assert len(embed.title or "") == 256 and len(embed) == 6000
+    assert [len(f.value or "") for f in embed.fields] == [1024] * 5 + [
+        6000 - 256 - 4 - 5 * 1026 - 2
+    ]
+    assert embed.image.url == "https://example.com/cover.jpg"
+    many = to_embed(Embed(title="T", fields=tuple(EmbedField(f"f{n}", "v") for n in range(30))))
+    assert len(many.fields) == 25
+
+
+def test_parse_when() -> None:
+    assert parse_when("2026-01-07 20:00", "UTC") == datetime(2026, 1, 7, 20, tzinfo=UTC)
+    assert parse_when("2026-01-07T20:00+01:00", "UTC") == datetime(2026, 1, 7, 19, tzinfo=UTC)
+    with pytest.raises(ValueError, match="YYYY-MM-DD HH:MM"):
+        parse_when("next friday", "UTC")
