@@ -212,6 +212,12 @@ async def test_a_whole_week_from_start_to_recap_with_a_tie(
     await bot.tick()
     await bot.tick()
     assert sum("The poll closes" in m.content for m in discord.bot_posts(poll_thread)) == 1
+    # Another restart inside the reminder's window: it is not posted again.
+    posted_before = discord.count()
+    await bot.client.aclose()
+    bot = make_bot()
+    await bot.tick()
+    assert discord.count() == posted_before
 
     # The poll closes at its deadline: the WINNER thread, its embed as the API's tally.
     clock.now = POLL_CLOSE

@@ -391,6 +391,12 @@ class ClubBot:
         """A new or edited message: a form in the week's nominations or ratings thread."""
         if post.author_is_bot:
             return
+        if not self.weeks:  # just started: read the weeks before the first tick does
+            try:
+                await self.load()
+            except ApiUnavailable:
+                log.warning("club API unavailable; message %s left for /week resync", post.id)
+                return
         found = self.week_of_thread(post.channel_id)
         if found is None:
             return

@@ -276,7 +276,11 @@ class SidetrackBot(discord.Client):
             self.ticker.start()
 
     async def _tick(self) -> None:
-        await self.core.tick()
+        # An exception would stop the loop for good: log it, and try again next tick.
+        try:
+            await self.core.tick()
+        except Exception:
+            log.exception("the schedule's tick failed; trying again next tick")
 
     async def close(self) -> None:
         self.ticker.cancel()
