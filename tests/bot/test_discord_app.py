@@ -244,3 +244,125 @@ def test_parse_when() -> None:
     assert parse_when("2026-01-07T20:00+01:00", "UTC") == datetime(2026, 1, 7, 19, tzinfo=UTC)
     with pytest.raises(ValueError, match="YYYY-MM-DD HH:MM"):
         parse_when("next friday", "UTC")
+
+
+# --- the gateway: the Discord protocol over discord.py objects (stand-ins here) -------------
+
+
+class FakeMessage:
+    def __init__(self, message_id: int, channel: "FakeChannel", content: str, author: User) -> None:
+        self.id = message_id
+        self.channel = channel
+        self.content = content
+        self.author = author
+        self.pinned = False
+
+    async def pin(self) -> None:
+        self.pinned = True
+
+
+class FakePartial:
+    def __init__(self, channel: "FakeChannel", message_id: int) -> None:
+        self.channel = channel
+        self.id = message_id
+
+    async def add_reaction(self, emoji: str) -> None:
+        self.channel.reactions.append((self.id, emoji, "add"))
+
+    async def remove_reaction(self, emoji: str, member: object) -> None:
+        self.channel.reactions.append((self.id, emoji, "remove"))
+
+    async def reply(self, content: str, *, mention_author: bool = True) -> None:
+        assert mention_author is False
+        self.channel.replies.append((self.id, content))
+
+
+class FakeChannel:
+    def __init__(self, channel_id: int) -> None:
+        self.id = channel_id
+        self.sent: list[dict[str, Any]] = []
+        self.reactions: list[tuple[int, str, str]] = []
+        self.replies: list[tuple[int, str]] = []
+        self.messages: list[FakeMessage] = []
+
+    async def send(self, **kwargs: Any) -> FakeMessage:
+        self.sent.append(kwargs)
+        message = FakeMessage(1000 + len(self.sent), self, kwargs.get("content") or "", BOT)
+        self.messages.append(message)
+        return message
+
+    def get_partial_message(self, message_id: int) -> FakePartial:
+        return FakePartial(self, message_id)
+
+    async def history(self, *, limit: int | None, oldest_first: bool) -> Any:
+        assert limit is None and oldest_first
+        for message in self.messages:
+            yield message
+
+
+class FakeThread:
+    def __init__(self, thread_id: int, name: str, owner_id: int) -> None:
+        self.id = thread_id
+        self.name = name
+        self.owner_id = owner_id
+
+
+class Created:
+    def __init__(self, thread: FakeThread, message: FakeMessage) -> None:
+        self.thread = thread
+        self.message = message
+
+
+class FakeForum(FakeChannel):
+    def __init__(self, channel_id: int) -> None:
+        super().__init__(channel_id)
+        self.threads: list[FakeThread] = []
+        self.created: list[dict[str, Any]] = []
+
+    async def create_thread(self, **kwargs: Any) -> Created:
+        self.created.append(kwargs)
+        thread = FakeThread(5000 + len(self.threads), kwargs["name"], BOT.id)
+        self.threads.append(thread)
+        return Created(thread, FakeMessage(thread.id, self, kwargs["content"], BOT))
+
+
+BOT = User(42, "Sidetrack")
+BOT.bot = True
+
+
+class FakeClient:
+    def __init__(self, *channels: FakeChannel) -> None:
+        self.channels = {c.id: c for c in channels}
+        self.user = BOT
+
+    def get_channel(self, channel_id: int) -> FakeChannel | None:
+        return self.channels.get(channel_id)
+
+
+async def test_the_gateway_over_discord_objects() -> None:
+    from sidetrack.bot.discord_app import DiscordGateway
+
+    forum, thread = FakeForum(2), FakeChannel(7)
+    gateway = DiscordGateway(FakeClient(forum, thread), forum_channel_id=2)  # type: ignore[arg-type]
+    name = "WEEK 003 [2025-11-24] - WINNER - " + "x" * 200
+    thread_id = await gateway.create_thread(name, "y" * 3000, embed=Embed(title="Winner"))
+    created = forum.created[0]
+    assert len(created["name"]) == 100 and len(created["content"]) == 2000
+    assert isinstance(created["embed"], discord.Embed) and created["embed"].title == "Winner"
+    # Opening it again (the id was never saved) finds the thread instead of making another.
+    assert await gateway.create_thread(name, "again") == thread_id
+    assert len(forum.created) == 1
+
+    message_id = await gateway.send(7, "hello")
+    assert thread.sent[0]["content"] == "hello"
+    await gateway.react(7, message_id, "✅")
+    await gateway.unreact(7, message_id, "⏳")
+    await gateway.reply(7, message_id, "fix this")
+    assert thread.reactions == [(message_id, "✅", "add"), (message_id, "⏳", "remove")]
+    assert thread.replies == [(message_id, "fix this")]
+    menu = PollMenu(str(uuid.uuid4()), 0, 1, (MenuOption("1. A", str(uuid.uuid4()), "by Ann"),))
+    await gateway.send_menu(7, menu)
+    view = thread.sent[-1]["view"]
+    assert [item.custom_id for item in view.children] == [menu.custom_id(1), menu.custom_id(2)]
+    posts = await gateway.history(7)
+    assert [p.content for p in posts] == ["hello", ""] and all(p.author_is_bot for p in posts)

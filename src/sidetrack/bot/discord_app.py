@@ -81,7 +81,7 @@ class DiscordGateway:
 
     async def create_thread(self, name: str, content: str, *, embed: Embed | None = None) -> int:
         forum = await self._channel(self.forum_channel_id)
-        if not isinstance(forum, discord.ForumChannel):
+        if not hasattr(forum, "create_thread") or not hasattr(forum, "threads"):
             raise RuntimeError(f"channel {self.forum_channel_id} is not a forum channel")
         name = limits.thread_name(name)
         # Opened already (the bot stopped before saving the id to the week): use that one.
