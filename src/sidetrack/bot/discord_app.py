@@ -87,7 +87,7 @@ class DiscordGateway:
         # Opened already (the bot stopped before saving the id to the week): use that one.
         for thread in forum.threads:
             if thread.name == name and self.client.user and thread.owner_id == self.client.user.id:
-                return thread.id
+                return int(thread.id)
         created = await forum.create_thread(
             name=name,
             content=limits.message(content),
@@ -97,7 +97,7 @@ class DiscordGateway:
             await created.message.pin()
         except discord.HTTPException:
             log.warning("could not pin the first message of %s", name)
-        return created.thread.id
+        return int(created.thread.id)
 
     async def send(self, channel_id: int, content: str = "", *, embed: Embed | None = None) -> int:
         channel = await self._channel(channel_id)
