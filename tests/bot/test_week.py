@@ -403,3 +403,29 @@ async def test_more_than_25_nominees_get_two_pages_of_menus(
     voter = Member(400000000000000000, "Voter")
     assert "first choice is" in await bot.vote(voter, str(week.id), 1, last)
     assert uuid.UUID(last)
+
+
+async def test_a_message_before_the_weeks_could_be_read_is_kept(
+    bot: ClubBot,
+    make_bot: Callable[[], ClubBot],
+    discord: FakeDiscord,
+    transport: Switchable,
+    session: Session,
+) -> None:
+    week = await start(bot)
+    thread = week.nominations_thread_id
+    assert thread is not None
+    await bot.client.aclose()
+    transport.down = "connect"
+    bot = make_bot()  # restarted while the API is down: it cannot tell which week is which
+    post = discord.post(thread, ANN, "Kid A — Radiohead (2000)")
+    await bot.on_message(post)
+    assert count(session, Nomination) == 0
+    await bot.client.aclose()
+    bot = make_bot()  # and again: the message is in the state file
+    transport.down = None
+    await bot.tick()
+    assert count(session, Nomination) == 1
+    assert discord.message(post).reactions == {SAVED}
+    assert bot.state.unrouted == []
+    await bot.client.aclose()

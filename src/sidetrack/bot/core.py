@@ -159,10 +159,19 @@ class ClubBot:
             await self.flush()
             if not self.weeks:
                 await self.load()
+            await self._route_unrouted()
             for week_id in list(self.weeks):
                 await self.run_week(await self.client.get_week(week_id))
         except ApiUnavailable as error:
             log.warning("club API unavailable; trying again next tick: %s", error)
+
+    async def _route_unrouted(self) -> None:
+        """Read the messages that came before the weeks could be read, now that they can."""
+        while self.state.unrouted:
+            message_id, channel_id, author_id, author_name, content = self.state.unrouted[0]
+            await self.on_message(Post(message_id, channel_id, author_id, author_name, content))
+            self.state.unrouted.pop(0)
+            self.state.save()
 
     async def run_week(self, week: WeekDetail) -> WeekDetail:
         """Do everything due for `week` now, step by step, re-planning after each phase change."""
@@ -395,7 +404,12 @@ class ClubBot:
             try:
                 await self.load()
             except ApiUnavailable:
-                log.warning("club API unavailable; message %s left for /week resync", post.id)
+                # Which week is this for? Keep the message until the API can tell.
+                self.state.unrouted = [m for m in self.state.unrouted if m[0] != post.id]
+                self.state.unrouted.append(
+                    [post.id, post.channel_id, post.author_id, post.author_name, post.content]
+                )
+                self.state.save()
                 return
         found = self.week_of_thread(post.channel_id)
         if found is None:

@@ -4,6 +4,7 @@
 - `weeks`: the weeks the bot is running, so a week closed while it was away still gets its recap;
 - `pending`: what members posted that the API has not saved yet (it was down): kept here until
   it is, so nothing a member posted is lost, even across a restart;
+- `unrouted`: messages that came while the bot could not yet tell which week they were for;
 - `sources`: which Discord message made which nomination or rating, so an edit updates it and
   a deleted message withdraws the nomination it made (and only that one).
 """
@@ -59,6 +60,9 @@ class BotState:
     weeks: set[str] = field(default_factory=set)
     pending: list[Pending] = field(default_factory=list)
     sources: dict[str, Source] = field(default_factory=dict)  # message id → source
+    # Messages that came before the bot could read its weeks (the API was down at start-up):
+    # each is [message id, channel id, author id, author name, content], read once it can.
+    unrouted: list[list[Any]] = field(default_factory=list)
 
     @classmethod
     def load(cls, path: Path | None) -> "BotState":
@@ -71,6 +75,7 @@ class BotState:
             weeks=set(data.get("weeks", [])),
             pending=[Pending(**item) for item in data.get("pending", [])],
             sources={key: Source(**value) for key, value in data.get("sources", {}).items()},
+            unrouted=list(data.get("unrouted", [])),
         )
 
     def save(self) -> None:
@@ -82,6 +87,7 @@ class BotState:
             "weeks": sorted(self.weeks),
             "pending": [asdict(item) for item in self.pending],
             "sources": {key: asdict(value) for key, value in self.sources.items()},
+            "unrouted": self.unrouted,
         }
         self.path.parent.mkdir(parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(dir=self.path.parent, prefix=".bot-state-")
