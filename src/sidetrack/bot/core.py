@@ -161,17 +161,27 @@ class ClubBot:
                 await self.load()
             await self._route_unrouted()
             for week_id in list(self.weeks):
-                await self.run_week(await self.client.get_week(week_id))
+                try:
+                    await self.run_week(await self.client.get_week(week_id))
+                except ApiError as error:
+                    if error.status == 404:  # deleted from the archive: stop running it
+                        self._drop(week_id)
+                    else:
+                        log.warning("week %s: %s", week_id, error)
         except ApiUnavailable as error:
             log.warning("club API unavailable; trying again next tick: %s", error)
 
     async def _route_unrouted(self) -> None:
         """Read the messages that came before the weeks could be read, now that they can."""
-        while self.state.unrouted:
-            message_id, channel_id, author_id, author_name, content = self.state.unrouted[0]
-            await self.on_message(Post(message_id, channel_id, author_id, author_name, content))
-            self.state.unrouted.pop(0)
-            self.state.save()
+        waiting, self.state.unrouted = self.state.unrouted, []
+        for index, (message_id, channel_id, author_id, author_name, content) in enumerate(waiting):
+            try:  # a message that still cannot be routed is put back by on_message
+                await self.on_message(Post(message_id, channel_id, author_id, author_name, content))
+            except BaseException:
+                self.state.unrouted.extend(waiting[index:])
+                raise
+            finally:
+                self.state.save()
 
     async def run_week(self, week: WeekDetail) -> WeekDetail:
         """Do everything due for `week` now, step by step, re-planning after each phase change."""
