@@ -36,7 +36,6 @@ class ThreadKind(StrEnum):
     RATINGS = "ratings"
 
 
-PHASE_ORDER = ["nominations", "poll", "discussion", "ratings", "closed"]
 Step = Literal["close-nominations", "close-poll", "open-ratings", "close"]
 
 
@@ -82,10 +81,6 @@ def recap_key(week_id: object) -> str:
 def thread_id(week: WeekFields, kind: ThreadKind) -> int | None:
     value: int | None = getattr(week, f"{kind.value}_thread_id")
     return value
-
-
-def _at_least(phase: str, other: str) -> bool:
-    return PHASE_ORDER.index(phase) >= PHASE_ORDER.index(other)
 
 
 def _reminder(
