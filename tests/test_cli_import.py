@@ -101,3 +101,25 @@ def test_nothing_readable_exits_non_zero(files: tuple[Path, Path], tmp_path: Pat
     summary = json.loads(out.strip().splitlines()[-1])
     assert summary["imported"] == 0
     assert summary["errors"][0]["file"] == str(junk)
+
+
+def test_files_in_a_zip_that_hold_no_plays_are_reported(
+    files: tuple[Path, Path], tmp_path: Path
+) -> None:
+    import zipfile
+
+    run("users", "create", "ann")
+    archive = tmp_path / "my_spotify_data.zip"
+    with zipfile.ZipFile(archive, "w") as zipped:
+        zipped.write(files[0], "Spotify Extended Streaming History/Streaming_History_Audio_0.json")
+        zipped.writestr("Spotify Extended Streaming History/ReadMeFirst.pdf", b"%PDF-1.4")
+    code, out = run("import", "listens", "--user", "ann", "--json", str(archive))
+    summary = json.loads(out.strip().splitlines()[-1])
+    assert code == 0
+    assert summary["imported"] == 1
+    assert summary["error_count"] == 0
+    assert list(summary["ignored"]) == [
+        f"{archive}/Spotify Extended Streaming History/ReadMeFirst.pdf"
+    ]
+    code, out = run("import", "listens", "--user", "ann", str(archive))
+    assert "ignored: " in out

@@ -428,7 +428,7 @@ def test_an_organiser_withdraws_during_the_poll_and_its_votes_go_with_it(
     vote(session, week, b, a)
     vote(session, week, b)
 
-    service.withdraw_nomination(session, week.id, a.id, None)
+    service.withdraw_nomination(session, week.id, a.id, None, organiser=True)
 
     assert count(session, Nomination, Nomination.id == a.id) == 0
     assert count(session, Vote, Vote.nomination_id == a.id) == 0
@@ -440,7 +440,7 @@ def test_an_organiser_may_not_withdraw_the_winner(session: Session) -> None:
     week, (winner, _) = decided_week(session)
 
     with pytest.raises(Conflict) as caught:
-        service.withdraw_nomination(session, week.id, winner.id, None)
+        service.withdraw_nomination(session, week.id, winner.id, None, organiser=True)
 
     assert caught.value.details == {"nomination_id": "the week's winner"}
     assert count(session, Nomination, Nomination.id == winner.id) == 1
@@ -1127,3 +1127,22 @@ def test_a_genre_without_letters_tags_nothing(session: Session) -> None:
     )
     assert nomination.genre == "---"
     assert session.scalar(select(func.count()).select_from(GenreTag)) == 0
+
+
+def test_organisers_withdraw_in_any_phase_even_naming_the_member(session: Session) -> None:
+    week = create_week(session)
+    nominator = create_user(session)
+    nomination = create_nomination(session, week=week, user=nominator)
+    create_nomination(session, week=week)
+    service.close_nominations(session, week.id)
+    with pytest.raises(service.PhaseConflict):
+        service.withdraw_nomination(session, week.id, nomination.id, nominator)
+    service.withdraw_nomination(session, week.id, nomination.id, nominator, organiser=True)
+    assert session.get(Nomination, nomination.id) is None
+
+
+def test_withdrawing_without_naming_anyone_is_refused(session: Session) -> None:
+    nomination = create_nomination(session)
+    with pytest.raises(InvalidInput):
+        service.withdraw_nomination(session, nomination.week_id, nomination.id, None)
+    assert session.get(Nomination, nomination.id) is not None

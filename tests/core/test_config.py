@@ -51,3 +51,11 @@ def test_cli_stops_with_one_line_and_nonzero_exit(
     assert len(lines) == 1
     assert "SIDETRACK_DATABASE_URL" in lines[0]
     assert lines[0].startswith("error: ")
+
+
+def test_the_default_database_lives_in_the_data_dir(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.delenv("SIDETRACK_DATABASE_URL")
+    monkeypatch.setenv("SIDETRACK_DATA_DIR", str(tmp_path / "elsewhere"))
+    assert Settings().database_url == f"sqlite:///{tmp_path / 'elsewhere' / 'sidetrack.db'}"

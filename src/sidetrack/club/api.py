@@ -201,9 +201,11 @@ def withdraw_nomination(
 ) -> None:
     """The nominator withdraws (name them); an organiser may withdraw any nomination."""
     member = None
-    if discord_id is not None or user_id is not None or not _organiser(token):
+    if discord_id is not None or user_id is not None:
         member = resolve_member(session, discord_id=discord_id, user_id=user_id)
-    service.withdraw_nomination(session, week_id, nomination_id, member)
+    service.withdraw_nomination(
+        session, week_id, nomination_id, member, organiser=_organiser(token)
+    )
 
 
 @router.patch("/nominations/{nomination_id}", responses=WRITE_ERRORS)

@@ -225,11 +225,21 @@ def _tag_album(session: Session, album_id: uuid.UUID, genre: str) -> None:
 
 
 def withdraw_nomination(
-    session: Session, week_id: uuid.UUID, nomination_id: uuid.UUID, member: User | None
+    session: Session,
+    week_id: uuid.UUID,
+    nomination_id: uuid.UUID,
+    member: User | None,
+    *,
+    organiser: bool = False,
 ) -> None:
-    """Withdraw a nomination (its nominator during nominations, or an organiser: member None)."""
+    """Withdraw a nomination: its nominator during nominations, or an organiser at any time."""
     nomination = _week_nomination(session, week_id, nomination_id)
-    if member is not None:
+    if not organiser:
+        if member is None:
+            raise InvalidInput(
+                "Name the member withdrawing the nomination",
+                details={"user": "discord_id or user_id"},
+            )
         if nomination.user_id != member.id:
             raise InvalidInput(
                 "Only the nominator can withdraw a nomination", details={"user": "not nominator"}

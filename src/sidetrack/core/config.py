@@ -12,19 +12,18 @@ from sqlalchemy.exc import ArgumentError
 DATA_DIR = Path(user_data_dir("sidetrack", appauthor=False))
 
 
-def default_database_url() -> str:
-    return f"sqlite:///{DATA_DIR / 'sidetrack.db'}"
-
-
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="SIDETRACK_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
     )
 
-    database_url: str = Field(default_factory=default_database_url)
+    data_dir: Path = DATA_DIR
+    # The embedded default lives in the data dir (declared above, so it is known here).
+    database_url: str = Field(
+        default_factory=lambda settings: f"sqlite:///{settings['data_dir'] / 'sidetrack.db'}"
+    )
     # Fernet key for OAuth tokens at rest; when unset, one is generated once into the data dir.
     secret_key: SecretStr | None = None
-    data_dir: Path = DATA_DIR
     log_level: str = "INFO"
     club_nominations_per_member: int = Field(default=1, ge=1, le=10)
     import_min_play_seconds: int = Field(default=30, ge=0, le=3600)

@@ -126,6 +126,8 @@ class ImportReport(BaseModel):
     duplicates: int
     skipped: dict[str, int] = Field(description="Plays not imported, by reason.")
     errors: list[dict[str, str]] = Field(description="{file, position, reason} of bad rows.")
+    error_count: int = Field(description="All bad rows; `errors` lists the first 1,000.")
+    ignored: dict[str, str] = Field(description="Files in a zip that hold no plays, and why.")
 
 
 MAX_UPLOAD_BYTES = 512 * 1024 * 1024

@@ -119,7 +119,7 @@ class ListenMonthTrackCount(Base):
     """Plays of one track by one member in one month of their local time.
 
     Top lists of a range read whole months from here and scan plays only for the days at
-    the range's edges: a year is some 55,000 rows here against 200,000 plays.
+    the range's edges: a year is some 55,000 rows here against 190,000 plays.
     """
 
     __tablename__ = "listen_month_track_counts"

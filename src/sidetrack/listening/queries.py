@@ -1,7 +1,8 @@
 """Reads of a member's listening: their history page by page, and their statistics.
 
-Statistics read the rollups kept by ingest (plays per local hour, plays per track) wherever
-they can; only top lists of a bounded range scan plays, grouped by track in the database.
+Statistics read the rollups kept by ingest (per local hour, per track, per local month and
+track, per artist); plays themselves are scanned only for the days at the edges of a range
+that are not whole local months (docs/listening.md).
 """
 
 import base64

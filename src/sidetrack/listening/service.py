@@ -438,6 +438,8 @@ class ImportSummary:
     duplicates: int = 0
     skipped: dict[str, int] = field(default_factory=dict)
     errors: list[dict[str, str]] = field(default_factory=list)
+    error_count: int = 0  # all of them; `errors` keeps the reader's first 1,000
+    ignored: dict[str, str] = field(default_factory=dict)  # files in a zip that hold no plays
 
     def describe(self) -> str:
         """A few lines for a person: what was imported, skipped and wrong."""
@@ -450,11 +452,16 @@ class ImportSummary:
                 f"{count:,} {reason}" for reason, count in sorted(self.skipped.items())
             )
             lines.append(f"skipped: {skipped}")
+        for name, why in self.ignored.items():
+            lines.append(f"ignored: {name}: {why}")
         for error in self.errors[:20]:
             where = " ".join(part for part in (error["file"], error["position"]) if part)
             lines.append(f"error: {where}: {error['reason']}")
-        if len(self.errors) > 20:
-            lines.append(f"… and {len(self.errors) - 20} more errors (use --json to see all)")
+        if self.error_count > 20:
+            listed = "" if self.error_count == len(self.errors) else ", the first 1,000 of them"
+            lines.append(
+                f"… and {self.error_count - 20:,} more errors (--json lists them{listed})"
+            )
         return "\n".join(lines)
 
     def as_dict(self) -> dict[str, Any]:
@@ -465,6 +472,8 @@ class ImportSummary:
             "duplicates": self.duplicates,
             "skipped": dict(sorted(self.skipped.items())),
             "errors": self.errors,
+            "error_count": self.error_count,
+            "ignored": self.ignored,
         }
 
 
@@ -484,6 +493,8 @@ def summarize(report: ReadReport, result: IngestResult) -> ImportSummary:
             {"file": "", "position": f"play {rejection.index + 1}", "reason": rejection.reason}
             for rejection in result.rejected
         ],
+        error_count=report.problem_count + len(result.rejected),
+        ignored=dict(report.ignored),
     )
 
 
