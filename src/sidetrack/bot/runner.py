@@ -102,6 +102,26 @@ def _reminder(
     return None
 
 
+@dataclass(frozen=True)
+class _PhaseStep:
+    threads: tuple[ThreadKind, ...]  # open in this phase, in order; the last takes reminders
+    reminder: Literal["nominations", "poll", "discussion", "ratings"]
+    deadline: str  # the week's field that ends the phase
+    advance: Step  # the API step out of the phase
+
+
+_STEPS = {
+    "nominations": _PhaseStep(
+        (ThreadKind.NOMINATIONS,), "nominations", "nominations_close_at", "close-nominations"
+    ),
+    "poll": _PhaseStep((ThreadKind.POLL,), "poll", "poll_close_at", "close-poll"),
+    "discussion": _PhaseStep((ThreadKind.WINNER,), "discussion", "discussion_at", "open-ratings"),
+    "ratings": _PhaseStep(
+        (ThreadKind.WINNER, ThreadKind.RATINGS), "ratings", "ratings_close_at", "close"
+    ),
+}
+
+
 def plan(
     week: WeekDetail | WeekFields,
     now: datetime,
@@ -115,71 +135,25 @@ def plan(
     week the API answered: the next phase's actions depend on it.
     """
     phase = week.phase.value
-    actions: list[Action] = []
-    if phase == "nominations":
-        if week.nominations_thread_id is None:
-            actions.append(OpenThread(ThreadKind.NOMINATIONS))
-        reminder = _reminder(
-            week,
-            now,
-            posted,
-            "nominations",
-            ThreadKind.NOMINATIONS,
-            week.nominations_close_at,
-            offsets.nominations,
-        )
-        if reminder:
-            actions.append(reminder)
-        if week.nominations_close_at is not None and now >= week.nominations_close_at:
-            actions.append(Advance("close-nominations"))
-    elif phase == "poll":
-        if week.poll_thread_id is None:
-            actions.append(OpenThread(ThreadKind.POLL))
-        reminder = _reminder(
-            week, now, posted, "poll", ThreadKind.POLL, week.poll_close_at, offsets.poll
-        )
-        if reminder:
-            actions.append(reminder)
-        if week.poll_close_at is not None and now >= week.poll_close_at:
-            actions.append(Advance("close-poll"))
-    elif phase == "discussion":
-        if week.winner_thread_id is None:
-            actions.append(OpenThread(ThreadKind.WINNER))
-        reminder = _reminder(
-            week,
-            now,
-            posted,
-            "discussion",
-            ThreadKind.WINNER,
-            week.discussion_at,
-            offsets.discussion,
-        )
-        if reminder:
-            actions.append(reminder)
-        if week.discussion_at is not None and now >= week.discussion_at:
-            actions.append(Advance("open-ratings"))
-    elif phase == "ratings":
-        if week.winner_thread_id is None:
-            actions.append(OpenThread(ThreadKind.WINNER))
-        if week.ratings_thread_id is None:
-            actions.append(OpenThread(ThreadKind.RATINGS))
-        reminder = _reminder(
-            week,
-            now,
-            posted,
-            "ratings",
-            ThreadKind.RATINGS,
-            week.ratings_close_at,
-            offsets.ratings,
-        )
-        if reminder:
-            actions.append(reminder)
-        if week.ratings_close_at is not None and now >= week.ratings_close_at:
-            actions.append(Advance("close"))
-    elif (
-        phase == "closed"
-        and week.ratings_thread_id is not None
-        and recap_key(week.id) not in posted
-    ):
-        actions.append(PostRecap())
+    step = _STEPS.get(phase)
+    if step is None:  # closed: the recap, once
+        closed_with_thread = phase == "closed" and week.ratings_thread_id is not None
+        return [PostRecap()] if closed_with_thread and recap_key(week.id) not in posted else []
+    actions: list[Action] = [
+        OpenThread(kind) for kind in step.threads if thread_id(week, kind) is None
+    ]
+    deadline: datetime | None = getattr(week, step.deadline)
+    reminder = _reminder(
+        week,
+        now,
+        posted,
+        step.reminder,
+        step.threads[-1],
+        deadline,
+        getattr(offsets, step.reminder),
+    )
+    if reminder:
+        actions.append(reminder)
+    if deadline is not None and now >= deadline:
+        actions.append(Advance(step.advance))
     return actions
