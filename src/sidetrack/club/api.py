@@ -28,7 +28,7 @@ from sidetrack.club.schemas import (
 )
 from sidetrack.club.service import AlbumRef
 from sidetrack.core.errors import NotFound
-from sidetrack.core.http import DbSession, ErrorBody
+from sidetrack.core.http import DbSession, error_responses
 from sidetrack.users.api import ClubAdmin, ClubWriter
 from sidetrack.users.models import ApiToken
 from sidetrack.users.service import resolve_member
@@ -38,12 +38,8 @@ router = APIRouter(prefix="/club", tags=["club"])
 member_router = APIRouter(prefix="/users", tags=["club"])
 
 
-def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
-    return {code: {"model": ErrorBody} for code in (422, *codes)}
-
-
-READ_ERRORS = _errors(404)
-WRITE_ERRORS = _errors(401, 403, 404, 409)
+READ_ERRORS = error_responses(404)
+WRITE_ERRORS = error_responses(401, 403, 404, 409)
 
 
 def _organiser(token: ApiToken) -> bool:
@@ -69,7 +65,7 @@ def create_week(body: WeekCreate, session: DbSession, token: ClubWriter) -> Week
     return queries.week_detail(session, week.id)
 
 
-@router.get("/weeks", responses=_errors())
+@router.get("/weeks", responses=error_responses())
 def list_weeks(
     session: DbSession,
     genre: Annotated[str | None, Query(max_length=64)] = None,
@@ -308,7 +304,7 @@ def unhide_review(rating_id: uuid.UUID, session: DbSession, token: ClubAdmin) ->
 # --- statistics ------------------------------------------------------------------------------
 
 
-@router.get("/stats", responses=_errors())
+@router.get("/stats", responses=error_responses())
 def club_stats(session: DbSession) -> ClubStats:
     """Winners by genre, decade and country; members' standings; the hall of fame; totals."""
     return queries.club_stats(session)

@@ -50,6 +50,11 @@ class ErrorBody(BaseModel):
     error: ErrorDetail
 
 
+def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses=` for a route's error statuses (422 always: input is validated)."""
+    return {code: {"model": ErrorBody} for code in (422, *codes)}
+
+
 def error_response(status: int, code: str, message: str, details: dict[str, Any]) -> JSONResponse:
     body = ErrorBody(error=ErrorDetail(code=code, message=message, details=details))
     return JSONResponse(status_code=status, content=body.model_dump(mode="json"))

@@ -2,13 +2,13 @@
 
 import uuid
 from datetime import UTC, date, datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query, UploadFile
 from pydantic import AwareDatetime, BaseModel, Field, StringConstraints
 
 from sidetrack.core.errors import PayloadTooLarge
-from sidetrack.core.http import DbSession, ErrorBody
+from sidetrack.core.http import DbSession, error_responses
 from sidetrack.core.schemas import NonNegativeInt32, WriteModel
 from sidetrack.listening import queries
 from sidetrack.listening.models import ListenSource
@@ -21,10 +21,6 @@ router = APIRouter(tags=["listening"])
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
 Mbid = Annotated[str, StringConstraints(pattern=r"^[0-9a-fA-F-]{36}$")]
-
-
-def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
-    return {code: {"model": ErrorBody} for code in (422, *codes)}
 
 
 class ListenIn(WriteModel):
@@ -59,7 +55,7 @@ class IngestCounts(BaseModel):
     rejected: list[RejectedListen]
 
 
-@router.post("/listens/bulk", responses=_errors(401, 403, 404))
+@router.post("/listens/bulk", responses=error_responses(401, 403, 404))
 def bulk_listens(body: BulkListens, session: DbSession, _token: ListensWriter) -> IngestCounts:
     """Store a batch of a member's plays, all or nothing; the same play is stored once."""
     records = [
@@ -88,7 +84,7 @@ def bulk_listens(body: BulkListens, session: DbSession, _token: ListensWriter) -
     )
 
 
-@router.get("/users/{user_id}/listens", responses=_errors(401, 403, 404))
+@router.get("/users/{user_id}/listens", responses=error_responses(401, 403, 404))
 def list_listens(
     user_id: uuid.UUID,
     session: DbSession,
@@ -100,7 +96,7 @@ def list_listens(
     return queries.list_listens(session, user_id, viewer, cursor, limit)
 
 
-@router.get("/users/{user_id}/stats", responses=_errors(401, 403, 404))
+@router.get("/users/{user_id}/stats", responses=error_responses(401, 403, 404))
 def listening_stats(
     user_id: uuid.UUID,
     session: DbSession,
@@ -133,7 +129,7 @@ class ImportReport(BaseModel):
 MAX_UPLOAD_BYTES = 512 * 1024 * 1024
 
 
-@router.post("/users/{user_id}/imports", responses=_errors(401, 403, 404, 413))
+@router.post("/users/{user_id}/imports", responses=error_responses(401, 403, 404, 413))
 def upload_import(
     user_id: uuid.UUID, file: UploadFile, session: DbSession, viewer: Viewer
 ) -> ImportReport:
