@@ -27,6 +27,7 @@ def test_database_url_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
         ("SIDETRACK_DATABASE_URL", "not a url", "not a database URL"),
         ("SIDETRACK_DATABASE_URL", "mysql://root@localhost/x", "unsupported database 'mysql'"),
         ("SIDETRACK_LOG_LEVEL", "loud", "must be one of"),
+        ("SIDETRACK_SECRET_KEY", "hunter2", "not a Fernet key"),
     ],
 )
 def test_malformed_setting_names_the_setting(
@@ -59,3 +60,10 @@ def test_the_default_database_lives_in_the_data_dir(
     monkeypatch.delenv("SIDETRACK_DATABASE_URL")
     monkeypatch.setenv("SIDETRACK_DATA_DIR", str(tmp_path / "elsewhere"))
     assert Settings().database_url == f"sqlite:///{tmp_path / 'elsewhere' / 'sidetrack.db'}"
+
+
+def test_a_bad_secret_key_is_not_echoed(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SIDETRACK_SECRET_KEY", "my-very-secret-passphrase")
+    with pytest.raises(SettingsError) as error:
+        get_settings()
+    assert "my-very-secret-passphrase" not in str(error.value)

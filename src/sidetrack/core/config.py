@@ -3,6 +3,7 @@
 from functools import lru_cache
 from pathlib import Path
 
+from cryptography.fernet import Fernet
 from platformdirs import user_data_dir
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -43,6 +44,20 @@ class Settings(BaseSettings):
             raise ValueError(
                 f"unsupported database '{url.get_backend_name()}'; use sqlite or postgresql"
             )
+        return value
+
+    @field_validator("secret_key")
+    @classmethod
+    def _fernet_key(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            try:
+                Fernet(value.get_secret_value().encode())
+            except ValueError:
+                raise ValueError(
+                    "not a Fernet key (32 url-safe base64-encoded bytes); make one with "
+                    "python -c 'from cryptography.fernet import Fernet; "
+                    "print(Fernet.generate_key().decode())'"
+                ) from None
         return value
 
     @field_validator("log_level")
