@@ -8,7 +8,7 @@ few queries per 500 distinct tracks, never one per play.
 
 import uuid
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Table, select
@@ -49,15 +49,46 @@ class ResolvedTrack:
     artist_name: str  # as the catalog spells it
 
 
+@dataclass
+class TrackCache:
+    """Tracks an import resolved in its earlier batches, so each spelling is looked up once.
+
+    Only what a committed batch resolved is reused (`keep` after the commit, `forget` after a
+    rollback): the catalog never deletes a track, so a committed one stays right.
+    """
+
+    committed: dict[TrackRef, ResolvedTrack] = field(default_factory=dict)
+    pending: dict[TrackRef, ResolvedTrack] = field(default_factory=dict)
+
+    def keep(self) -> None:
+        self.committed.update(self.pending)
+        self.pending.clear()
+
+    def forget(self) -> None:
+        self.pending.clear()
+
+
 def _chunks(values: Sequence[Any]) -> Iterable[Sequence[Any]]:
     for start in range(0, len(values), CHUNK):
         yield values[start : start + CHUNK]
 
 
-def resolve_tracks(session: Session, refs: Sequence[TrackRef]) -> list[ResolvedTrack]:
+def resolve_tracks(
+    session: Session, refs: Sequence[TrackRef], cache: TrackCache | None = None
+) -> list[ResolvedTrack]:
     """The catalog track of each ref (same order), creating albums and tracks that are new."""
     resolved: dict[TrackRef, ResolvedTrack] = {}
-    distinct = list(dict.fromkeys(refs))
+    if cache is None:
+        distinct = list(dict.fromkeys(refs))
+    else:
+        committed = cache.committed
+        distinct = []
+        for ref in dict.fromkeys(refs):
+            track = committed.get(ref)
+            if track is None:
+                distinct.append(ref)
+            else:
+                resolved[ref] = track
 
     def found(ref: TrackRef, row: Any) -> None:
         track_id, duration_ms, key, artist_name = row
@@ -91,6 +122,8 @@ def resolve_tracks(session: Session, refs: Sequence[TrackRef]) -> list[ResolvedT
                 found(ref, row)
 
     _resolve_by_name(session, [ref for ref in distinct if ref not in resolved], resolved)
+    if cache is not None:
+        cache.pending.update((ref, resolved[ref]) for ref in distinct)
     return [resolved[ref] for ref in refs]
 
 

@@ -6,7 +6,7 @@ into a staging table and one INSERT … SELECT is what PostgreSQL is fastest at,
 ON CONFLICT, which COPY alone lacks. SQLite runs in-process: executemany has no round trips.
 """
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import (
@@ -60,7 +60,7 @@ def write_rows(
     on_postgres = session.get_bind().dialect.name == "postgresql"
     statement: Any = postgresql.insert(target) if on_postgres else sqlite.insert(target)
     if on_postgres:
-        staged = _stage(session, target, names, rows)
+        staged = stage_rows(session, target, names, ([row[name] for name in names] for row in rows))
         rows_in_order = select(*[staged.c[name] for name in names]).order_by(
             *[staged.c[name] for name in order_by]
         )
@@ -80,8 +80,11 @@ def write_rows(
     return int(connection.execute(statement, list(rows)).rowcount)
 
 
-def _stage(session: Session, target: Table, names: list[str], rows: Sequence[Row]) -> Any:
-    """COPY the rows into a temporary twin of `target` (emptied first; gone at commit)."""
+def stage_rows(
+    session: Session, target: Table, names: Sequence[str], rows: Iterable[Sequence[Any]]
+) -> Any:
+    """COPY `rows` (tuples in the order of `names`) into a temporary twin of `target`, emptied
+    first and gone at commit; returns it as a table to select from. PostgreSQL only."""
     name = f"{target.name}_incoming"
     connection = session.connection()
     connection.execute(
@@ -97,8 +100,9 @@ def _stage(session: Session, target: Table, names: list[str], rows: Sequence[Row
     with driver.cursor() as cursor, cursor.copy(statement) as copy:  # type: ignore[union-attr]
         # Binary COPY is some six times faster to write than text; it needs each type named.
         copy.set_types([_binary_type(target.c[column_name]) for column_name in names])
+        write_row = copy.write_row
         for row in rows:
-            copy.write_row([row[column_name] for column_name in names])
+            write_row(row)
     return table(name, *[column(column_name) for column_name in names])
 
 

@@ -8,7 +8,6 @@ from typing import Any
 from sqlalchemy import BigInteger, DateTime, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from sidetrack.catalog.models import Track
 from sidetrack.core.db import Base
 from sidetrack.core.enums import string_enum
 from sidetrack.core.types import PortableJSON, utcnow
@@ -31,21 +30,14 @@ class ListenEvent(Base):
 
     __tablename__ = "listen_events"
 
-    user_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
-    )
+    user_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     played_at: Mapped[datetime] = mapped_column(primary_key=True)  # start of the play, UTC
-    track_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("tracks.id", ondelete="CASCADE"), primary_key=True
-    )
+    track_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     source: Mapped[ListenSource] = mapped_column(string_enum(ListenSource, "source"))
     # The source's own id for this play, where it has one (e.g. a ListenBrainz recording_msid).
     source_id: Mapped[str | None] = mapped_column(String(128))
     ms_played: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-    user: Mapped[User] = relationship(lazy="raise")
-    track: Mapped[Track] = relationship(lazy="raise")
 
 
 class TasteProfile(Base):
@@ -72,9 +64,7 @@ class ListenHourCount(Base):
 
     __tablename__ = "listen_hour_counts"
 
-    user_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
-    )
+    user_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     # Naive on purpose: a wall-clock hour in the member's zone, not an instant.
     local_hour: Mapped[datetime] = mapped_column(DateTime(timezone=False), primary_key=True)
     plays: Mapped[int] = mapped_column(Integer)
@@ -86,12 +76,8 @@ class ListenTrackTotal(Base):
 
     __tablename__ = "listen_track_totals"
 
-    user_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
-    )
-    track_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("tracks.id", ondelete="CASCADE"), primary_key=True
-    )
+    user_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    track_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     plays: Mapped[int] = mapped_column(Integer)
     ms_played: Mapped[int] = mapped_column(BigInteger)
     first_played_at: Mapped[datetime]
@@ -124,13 +110,9 @@ class ListenMonthTrackCount(Base):
 
     __tablename__ = "listen_month_track_counts"
 
-    user_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
-    )
+    user_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     local_month: Mapped[date] = mapped_column(primary_key=True)  # the month's first day
-    track_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("tracks.id", ondelete="CASCADE"), primary_key=True
-    )
+    track_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     plays: Mapped[int] = mapped_column(Integer)
 
 
@@ -143,9 +125,7 @@ class ListenArtistTotal(Base):
         Index("ix_listen_artist_totals_user_id_first_played_at", "user_id", "first_played_at"),
     )
 
-    user_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
-    )
+    user_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     artist_key: Mapped[str] = mapped_column(String(300), primary_key=True)
     artist_name: Mapped[str] = mapped_column(String(255))  # as first heard
     plays: Mapped[int] = mapped_column(Integer)

@@ -13,17 +13,18 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from itertools import islice
+from operator import itemgetter
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Table, case, delete, func, select
+from sqlalchemy import Table, case, delete, func, select, text
 from sqlalchemy.orm import Session
 
 from sidetrack.catalog.models import Track
-from sidetrack.catalog.normalize import artist_key_of
-from sidetrack.catalog.resolve import ResolvedTrack, TrackRef, resolve_tracks
+from sidetrack.catalog.normalize import KEY_SEPARATOR, artist_key_of
+from sidetrack.catalog.resolve import ResolvedTrack, TrackCache, TrackRef, resolve_tracks
 from sidetrack.connectors.files import ReadReport, read_listens_from_bytes
-from sidetrack.core.bulk import write_rows
+from sidetrack.core.bulk import stage_rows, write_rows
 from sidetrack.core.errors import Forbidden, Unauthorized
 from sidetrack.core.types import utcnow
 from sidetrack.listening.models import (
@@ -34,7 +35,7 @@ from sidetrack.listening.models import (
     ListenTrackTotal,
 )
 from sidetrack.listening.records import EARLIEST_PLAY, FUTURE_SLACK, ListenRecord
-from sidetrack.users.service import get_user
+from sidetrack.users.service import get_user, get_user_for_writing_listens
 
 MAX_TOLERANCE = timedelta(seconds=90)
 NAME_LIMIT = 255
@@ -66,18 +67,20 @@ def tolerance(duration_ms: int | None) -> timedelta:
     return min(MAX_TOLERANCE, timedelta(milliseconds=duration_ms / 2))
 
 
-def _problem(record: ListenRecord, now: datetime) -> str | None:
-    if not record.artist_name.strip():
+def _problem(record: ListenRecord, latest: datetime) -> str | None:
+    artist, title, album = record.artist_name, record.track_title, record.album_title
+    if not artist or artist.isspace():
         return "artist_name is empty"
-    if not record.track_title.strip():
+    if not title or title.isspace():
         return "track_title is empty"
-    if "\x00" in record.artist_name + record.track_title + (record.album_title or ""):
+    if "\x00" in artist or "\x00" in title or (album and "\x00" in album):
         return "a name contains a NUL character"
-    if record.played_at.tzinfo is None:
+    played_at = record.played_at
+    if played_at.tzinfo is None:
         return "played_at has no time zone"
-    if record.played_at < EARLIEST_PLAY:
+    if played_at < EARLIEST_PLAY:
         return "played_at is before 2002-10-01"
-    if record.played_at > now + FUTURE_SLACK:
+    if played_at > latest:
         return "played_at is in the future"
     if record.ms_played is not None and record.ms_played < 0:
         return "ms_played is negative"
@@ -98,80 +101,83 @@ def _ref(record: ListenRecord) -> TrackRef:
     )
 
 
-def _ref_key(record: ListenRecord) -> tuple[Any, ...]:
-    return (
-        record.artist_name,
-        record.track_title,
-        record.album_title,
-        record.spotify_track_id,
-        record.recording_mbid,
-        record.duration_ms,
-        record.isrc,
-    )
-
-
-@dataclass(slots=True)
-class _Play:
-    track: ResolvedTrack
-    played_at: datetime
-    record: ListenRecord
+# A play on its way in: its start (UTC, whole seconds), its track, and the play as reported.
+# A tuple, not an object: a batch makes a hundred thousand of them.
+_Play = tuple[datetime, ResolvedTrack, ListenRecord]
+_start_of = itemgetter(0)
 
 
 def ingest_listens(
-    session: Session, user_id: uuid.UUID, records: Sequence[ListenRecord]
+    session: Session,
+    user_id: uuid.UUID,
+    records: Sequence[ListenRecord],
+    *,
+    known_tracks: TrackCache | None = None,
 ) -> IngestResult:
     """Store one batch of a member's plays: valid ones in, duplicates counted, bad ones named.
 
-    Atomic with the caller's transaction: this only flushes.
+    Atomic with the caller's transaction: this only flushes. An import of many batches
+    passes `known_tracks` so that each spelling of a track is looked up once.
     """
-    user = get_user(session, user_id)
+    user = get_user_for_writing_listens(session, user_id)
     result = IngestResult(received=len(records))
-    now = utcnow()
-    valid: list[tuple[int, ListenRecord]] = []
+    latest = utcnow() + FUTURE_SLACK
+    # Plays repeat tracks (a few thousand tracks make a million plays): one ref per spelling.
+    spellings: dict[tuple[Any, ...], list[ListenRecord]] = {}
     for index, record in enumerate(records):
-        problem = _problem(record, now)
+        problem = _problem(record, latest)
         if problem:
             result.rejected.append(Rejection(index, problem))
+            continue
+        key = (
+            record.artist_name,
+            record.track_title,
+            record.album_title,
+            record.spotify_track_id,
+            record.recording_mbid,
+            record.duration_ms,
+            record.isrc,
+        )
+        same = spellings.get(key)
+        if same is None:
+            spellings[key] = [record]
         else:
-            valid.append((index, record))
-    if not valid:
+            same.append(record)
+    if not spellings:
         return result
 
-    # Plays repeat tracks (a few thousand tracks make a million plays): one ref per spelling.
-    keys = [_ref_key(record) for _index, record in valid]
-    refs: dict[tuple[Any, ...], TrackRef] = {}
-    for key, (_index, record) in zip(keys, valid, strict=True):
-        if key not in refs:
-            refs[key] = _ref(record)
-    distinct = list(refs.values())
-    resolved = dict(zip(distinct, resolve_tracks(session, distinct), strict=True))
-    tracks = [resolved[refs[key]] for key in keys]
-    plays = sorted(
-        (
-            _Play(track, record.played_at.astimezone(UTC).replace(microsecond=0), record)
-            for track, (_index, record) in zip(tracks, valid, strict=True)
-        ),
-        key=lambda play: play.played_at,
-    )
+    refs = [_ref(same[0]) for same in spellings.values()]
+    plays: list[_Play] = []
+    append = plays.append
+    for track, same in zip(
+        resolve_tracks(session, refs, known_tracks), spellings.values(), strict=True
+    ):
+        for record in same:
+            played_at = record.played_at
+            if played_at.tzinfo is not UTC:
+                played_at = played_at.astimezone(UTC)
+            if played_at.microsecond:
+                played_at = played_at.replace(microsecond=0)
+            append((played_at, track, record))
+    plays.sort(key=_start_of)
     fresh = _drop_duplicates(session, user.id, plays)
     result.duplicates = len(plays) - len(fresh)
-    inserted = _insert(session, user.id, fresh)
+    if not fresh:
+        return result
+    if session.get_bind().dialect.name == "postgresql":
+        inserted = _store_on_postgres(session, user.id, user.timezone, fresh)
+    else:
+        inserted = _store_on_sqlite(session, user.id, ZoneInfo(user.timezone), fresh)
     result.inserted = inserted
     result.duplicates += len(fresh) - inserted
-    if inserted == len(fresh):
-        heard = ((play.track, play.played_at, _heard_ms(play)) for play in fresh)
-        _add_to_rollups(session, user.id, ZoneInfo(user.timezone), heard)
-    else:
-        # Someone stored some of these plays between our check and our insert: recount.
-        rebuild_rollups(session, user.id)
     return result
 
 
 def _drop_duplicates(session: Session, user_id: uuid.UUID, plays: list[_Play]) -> list[_Play]:
     """Plays that are neither stored already nor repeated earlier in this batch."""
     known: dict[uuid.UUID, list[datetime]] = defaultdict(list)
-    low = plays[0].played_at - MAX_TOLERANCE
-    high = plays[-1].played_at + MAX_TOLERANCE
+    low = plays[0][0] - MAX_TOLERANCE
+    high = plays[-1][0] + MAX_TOLERANCE
     stored = session.execute(
         select(ListenEvent.track_id, ListenEvent.played_at).where(
             ListenEvent.user_id == user_id,
@@ -184,46 +190,114 @@ def _drop_duplicates(session: Session, user_id: uuid.UUID, plays: list[_Play]) -
     for times in known.values():
         times.sort()
 
+    windows: dict[int | None, timedelta] = {}
     fresh = []
     for play in plays:
-        times = known[play.track.id]
-        window = tolerance(play.track.duration_ms)
-        at = bisect.bisect_left(times, play.played_at - window)
-        if at < len(times) and times[at] <= play.played_at + window:
+        played_at, track, _record = play
+        times = known[track.id]
+        window = windows.get(track.duration_ms)
+        if window is None:
+            window = windows[track.duration_ms] = tolerance(track.duration_ms)
+        at = bisect.bisect_left(times, played_at - window)
+        if at < len(times) and times[at] <= played_at + window:
             continue
-        bisect.insort(times, play.played_at)
+        bisect.insort(times, played_at)
         fresh.append(play)
     return fresh
 
 
-def _rows(user_id: uuid.UUID, plays: Iterable[_Play], now: datetime) -> list[dict[str, Any]]:
-    return [
-        {
-            "user_id": user_id,
-            "played_at": play.played_at,
-            "track_id": play.track.id,
-            "source": play.record.source.value,
-            "source_id": play.record.source_id,
-            "ms_played": play.record.ms_played,
-            "created_at": now,
-        }
-        for play in plays
-    ]
+_PLAY_COLUMNS = (
+    "user_id",
+    "played_at",
+    "track_id",
+    "source",
+    "source_id",
+    "ms_played",
+    "created_at",
+)
+
+# One statement stores the staged plays and folds the ones that went in into the four
+# rollups, all set-based inside PostgreSQL: rows a concurrent writer stored first are not
+# RETURNed, so they are neither inserted nor counted twice. Local hours and months are the
+# member's zone's, by PostgreSQL's own time-zone rules (the same IANA data as zoneinfo).
+_STORE_ON_POSTGRES = """
+WITH inserted AS (
+    INSERT INTO listen_events (user_id, played_at, track_id, source, source_id, ms_played,
+                               created_at)
+    SELECT user_id, played_at, track_id, source, source_id, ms_played, created_at
+    FROM listen_events_incoming
+    ORDER BY user_id, played_at, track_id
+    ON CONFLICT DO NOTHING
+    RETURNING played_at, track_id, ms_played
+), heard AS (
+    SELECT inserted.played_at, inserted.track_id,
+           coalesce(inserted.ms_played, tracks.duration_ms, 0) AS ms,
+           inserted.played_at AT TIME ZONE :zone AS local_time,
+           split_part(tracks.match_key, :separator, 1) AS artist_key,
+           tracks.artist_name
+    FROM inserted JOIN tracks ON tracks.id = inserted.track_id
+), hours AS (
+    INSERT INTO listen_hour_counts AS stored (user_id, local_hour, plays, ms_played)
+    SELECT :user_id, date_trunc('hour', local_time), count(*), sum(ms)
+    FROM heard GROUP BY 2
+    ON CONFLICT (user_id, local_hour) DO UPDATE
+    SET plays = stored.plays + excluded.plays, ms_played = stored.ms_played + excluded.ms_played
+), totals AS (
+    INSERT INTO listen_track_totals AS stored
+        (user_id, track_id, plays, ms_played, first_played_at, last_played_at)
+    SELECT :user_id, track_id, count(*), sum(ms), min(played_at), max(played_at)
+    FROM heard GROUP BY track_id
+    ON CONFLICT (user_id, track_id) DO UPDATE
+    SET plays = stored.plays + excluded.plays,
+        ms_played = stored.ms_played + excluded.ms_played,
+        first_played_at = least(stored.first_played_at, excluded.first_played_at),
+        last_played_at = greatest(stored.last_played_at, excluded.last_played_at)
+), months AS (
+    INSERT INTO listen_month_track_counts AS stored (user_id, local_month, track_id, plays)
+    SELECT :user_id, date_trunc('month', local_time)::date, track_id, count(*)
+    FROM heard GROUP BY 2, 3
+    ON CONFLICT (user_id, local_month, track_id) DO UPDATE
+    SET plays = stored.plays + excluded.plays
+), artists AS (
+    INSERT INTO listen_artist_totals AS stored
+        (user_id, artist_key, artist_name, plays, first_played_at)
+    SELECT :user_id, artist_key, (array_agg(artist_name ORDER BY played_at))[1], count(*),
+           min(played_at)
+    FROM heard GROUP BY artist_key
+    ON CONFLICT (user_id, artist_key) DO UPDATE
+    SET plays = stored.plays + excluded.plays,
+        -- The name it was first heard under follows the earliest play.
+        artist_name = CASE WHEN excluded.first_played_at < stored.first_played_at
+                           THEN excluded.artist_name ELSE stored.artist_name END,
+        first_played_at = least(stored.first_played_at, excluded.first_played_at)
+)
+SELECT count(*) FROM inserted
+"""
 
 
-def _insert(session: Session, user_id: uuid.UUID, plays: list[_Play]) -> int:
-    """Insert new plays; returns how many went in (a concurrent writer may have beaten us)."""
-    if not plays:
-        return 0
+def _store_on_postgres(session: Session, user_id: uuid.UUID, zone: str, plays: list[_Play]) -> int:
+    """Binary COPY into a staging table, then one statement inserts and rolls up; returns
+    how many plays went in (a concurrent writer may have stored some first)."""
     now = utcnow()
-    if session.get_bind().dialect.name == "postgresql":
-        # In key order, so the primary key's index is appended to rather than split.
-        table: Table = ListenEvent.__table__  # type: ignore[assignment]
-        primary_key = ["user_id", "played_at", "track_id"]
-        return write_rows(
-            session, table, _rows(user_id, plays, now), conflict=primary_key, order_by=primary_key
-        )
-    return _insert_into_sqlite(session, user_id, plays, now)
+    table: Table = ListenEvent.__table__  # type: ignore[assignment]
+    stage_rows(
+        session,
+        table,
+        _PLAY_COLUMNS,
+        (
+            # A ListenSource is a str: psycopg writes its value.
+            (user_id, played_at, track.id, record.source, record.source_id, record.ms_played, now)
+            for played_at, track, record in plays
+        ),
+    )
+    # The default 4 MB makes a batch's sorts (key order, per artist) spill to disk.
+    session.execute(text("SET LOCAL work_mem = '64MB'"))
+    return int(
+        session.execute(
+            text(_STORE_ON_POSTGRES),
+            {"user_id": user_id, "zone": zone, "separator": KEY_SEPARATOR},
+        ).scalar_one()
+    )
 
 
 def _sqlite_time(moment: datetime) -> str:
@@ -238,33 +312,43 @@ _SQLITE_INSERT = (
 )
 
 
-def _insert_into_sqlite(
-    session: Session, user_id: uuid.UUID, plays: list[_Play], now: datetime
+def _store_on_sqlite(
+    session: Session, user_id: uuid.UUID, zone: ZoneInfo, plays: list[_Play]
 ) -> int:
     """One executemany below SQLAlchemy's per-value type processing, which costs more than
     SQLite's insert itself; the values are written as the column types would write them
-    (tests/listening/test_ingest.py reads them back through the ORM)."""
-    user, created = user_id.hex, _sqlite_time(now)
+    (tests/listening/test_ingest.py reads them back through the ORM). Then the rollups."""
+    user, created = user_id.hex, _sqlite_time(utcnow())
     rows = [
         (
             user,
-            _sqlite_time(play.played_at),
-            play.track.id.hex,
-            play.record.source.value,
-            play.record.source_id,
-            play.record.ms_played,
+            _sqlite_time(played_at),
+            track.id.hex,
+            record.source.value,
+            record.source_id,
+            record.ms_played,
             created,
         )
-        for play in plays
+        for played_at, track, record in plays
     ]
-    cursor = session.connection().exec_driver_sql(_SQLITE_INSERT, rows)
-    return cursor.rowcount
+    inserted = int(session.connection().exec_driver_sql(_SQLITE_INSERT, rows).rowcount)
+    if inserted == len(plays):
+        _add_to_rollups(
+            session,
+            user_id,
+            zone,
+            ((track, played_at, _heard_ms(track, record)) for played_at, track, record in plays),
+        )
+    else:
+        # Someone stored some of these plays between our check and our insert: recount.
+        rebuild_rollups(session, user_id)
+    return inserted
 
 
-def _heard_ms(play: _Play) -> int:
-    if play.record.ms_played is not None:
-        return play.record.ms_played
-    return play.track.duration_ms or 0
+def _heard_ms(track: ResolvedTrack, record: ListenRecord) -> int:
+    if record.ms_played is not None:
+        return record.ms_played
+    return track.duration_ms or 0
 
 
 # (the track, start of the play, milliseconds heard)
@@ -396,7 +480,7 @@ def _least_greatest(session: Session) -> tuple[Any, Any]:
 
 def rebuild_rollups(session: Session, user_id: uuid.UUID) -> None:
     """Recount a member's rollups from their plays (after a time-zone change or a race)."""
-    user = get_user(session, user_id)
+    user = get_user_for_writing_listens(session, user_id)
     session.execute(delete(ListenHourCount).where(ListenHourCount.user_id == user_id))
     session.execute(delete(ListenTrackTotal).where(ListenTrackTotal.user_id == user_id))
     session.execute(delete(ListenMonthTrackCount).where(ListenMonthTrackCount.user_id == user_id))
@@ -459,9 +543,7 @@ class ImportSummary:
             lines.append(f"error: {where}: {error['reason']}")
         if self.error_count > 20:
             listed = "" if self.error_count == len(self.errors) else ", the first 1,000 of them"
-            lines.append(
-                f"… and {self.error_count - 20:,} more errors (--json lists them{listed})"
-            )
+            lines.append(f"… and {self.error_count - 20:,} more errors (--json lists them{listed})")
         return "\n".join(lines)
 
     def as_dict(self) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from threading import Event, Thread
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from sidetrack.catalog.resolve import TrackCache
 from sidetrack.core.db import transaction
 from sidetrack.listening.records import ListenRecord
 from sidetrack.listening.service import IngestResult, ingest_listens
@@ -103,9 +104,16 @@ def import_listens(
     progress: Callable[[int], None] | None = None,
 ) -> IngestResult:
     """Store a member's plays, committing each batch on its own."""
+    known_tracks = TrackCache()
 
     def store(batch: list[ListenRecord]) -> IngestResult:
-        with transaction(factory) as session:
-            return ingest_listens(session, user_id, batch)
+        try:
+            with transaction(factory) as session:
+                result = ingest_listens(session, user_id, batch, known_tracks=known_tracks)
+        except BaseException:
+            known_tracks.forget()
+            raise
+        known_tracks.keep()
+        return result
 
     return ingest_in_batches(store, records, batch_size=batch_size, progress=progress)

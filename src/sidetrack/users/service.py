@@ -31,6 +31,18 @@ def get_user(session: Session, user_id: uuid.UUID) -> User:
     return user
 
 
+def get_user_for_writing_listens(session: Session, user_id: uuid.UUID) -> User:
+    """The member, held against deletion until the transaction ends (FOR KEY SHARE).
+
+    Plays and rollups reference members without a foreign key (docs/db-notes.md), so their
+    writer takes the lock that the key's check would have taken, once instead of per row.
+    """
+    user = session.get(User, user_id, with_for_update={"read": True, "key_share": True})
+    if user is None:
+        raise NotFound(f"No member with id {user_id}", details={"user_id": str(user_id)})
+    return user
+
+
 def get_user_by_handle(session: Session, handle: str) -> User:
     user = session.scalar(select(User).where(User.handle == handle))
     if user is None:
