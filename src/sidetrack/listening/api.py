@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, UploadFile
 from pydantic import AwareDatetime, BaseModel, Field, StringConstraints
 
+from sidetrack.catalog.schemas import Isrc, MusicBrainzId
 from sidetrack.core.errors import PayloadTooLarge
 from sidetrack.core.http import DbSession, error_responses
 from sidetrack.core.schemas import NonNegativeInt32, WriteModel
@@ -20,7 +21,6 @@ from sidetrack.users.api import ListensWriter, Viewer
 router = APIRouter(tags=["listening"])
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
-Mbid = Annotated[str, StringConstraints(pattern=r"^[0-9a-fA-F-]{36}$")]
 
 
 class ListenIn(WriteModel):
@@ -31,10 +31,11 @@ class ListenIn(WriteModel):
     album_title: Name | None = None
     duration_ms: NonNegativeInt32 | None = None
     ms_played: NonNegativeInt32 | None = None
-    recording_mbid: Mbid | None = None
-    release_mbid: Mbid | None = None
+    # Canonical ids (lower-case UUIDs, upper-case ISRCs), as the catalog's unique ids need.
+    recording_mbid: MusicBrainzId | None = None
+    release_mbid: MusicBrainzId | None = None
     spotify_track_id: Annotated[str, StringConstraints(pattern=r"^[0-9A-Za-z]{22}$")] | None = None
-    isrc: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9]{12}$")] | None = None
+    isrc: Isrc | None = None
     source_id: Annotated[str, StringConstraints(max_length=128)] | None = None
 
 
