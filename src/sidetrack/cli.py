@@ -153,6 +153,43 @@ def users_create(
     typer.echo(str(user_id))
 
 
+@users_app.command("set")
+def users_set(
+    handle: Annotated[str, typer.Argument(help="The member's handle.")],
+    timezone: Annotated[
+        str | None,
+        typer.Option("--timezone", help="IANA zone for days and hours, e.g. Europe/Paris."),
+    ] = None,
+    private: Annotated[
+        bool | None,
+        typer.Option(
+            "--private/--public", help="Hide the member's listening from everyone else, or not."
+        ),
+    ] = None,
+) -> None:
+    """Change a member's time zone or listening privacy; prints the settings."""
+    from sidetrack.core.errors import SidetrackError
+    from sidetrack.listening.settings import check_time_zone, update_listening_settings
+    from sidetrack.users.service import get_user_by_handle
+
+    if timezone is None and private is None:
+        fail("nothing to change: give --timezone ZONE, --private or --public")
+    try:
+        if timezone is not None:
+            check_time_zone(timezone)
+        with database_session() as session:
+            user = update_listening_settings(
+                session,
+                get_user_by_handle(session, handle),
+                timezone=timezone,
+                listening_private=private,
+            )
+            settings = {"timezone": user.timezone, "listening_private": user.listening_private}
+    except SidetrackError as error:
+        fail(error.message)
+    typer.echo(json.dumps(settings))
+
+
 @users_app.command("token")
 def users_token(
     handle: Annotated[str, typer.Argument(help="The member's handle.")],

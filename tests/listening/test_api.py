@@ -72,3 +72,33 @@ def test_bulk_listens_refusals(client: TestClient, session: Session) -> None:
     unknown = {"user_id": "00000000-0000-0000-0000-000000000000", "listens": [listen(0)]}
     assert client.post("/api/listens/bulk", json=unknown, headers=headers).status_code == 404
     assert stored(session) == 0
+
+
+def test_bulk_listens_ids_are_checked_and_made_canonical(
+    client: TestClient, session: Session
+) -> None:
+    from sidetrack.catalog.models import Track
+
+    user = create_user(session)
+    _row, token = create_api_token(session, "worker", ["listens:write"])
+    session.commit()
+    headers = {"Authorization": f"Bearer {token}"}
+    mbid = "e97f805a-ab48-4c52-855e-07049142113d"
+    first = listen(0, recording_mbid=mbid, isrc="usrc17607839")
+    # The same recording, its id in capitals and the track renamed: still the same track.
+    second = listen(20, recording_mbid=mbid.upper(), track_title="Svefn-g-englar (live)")
+    body = {"user_id": str(user.id), "listens": [first]}
+    assert client.post("/api/listens/bulk", json=body, headers=headers).status_code == 200
+    body = {"user_id": str(user.id), "listens": [second]}
+    response = client.post("/api/listens/bulk", json=body, headers=headers)
+    assert response.json()["inserted"] == 1
+    tracks = session.execute(select(Track.musicbrainz_id, Track.isrc)).all()
+    assert tracks == [(mbid, "USRC17607839")]
+
+    bad_ids = (("recording_mbid", "-" * 36), ("release_mbid", "x" * 36), ("isrc", "US-1"))
+    for field, value in bad_ids:
+        body = {"user_id": str(user.id), "listens": [listen(40, **{field: value})]}
+        refused = client.post("/api/listens/bulk", json=body, headers=headers)
+        assert refused.status_code == 422, field
+        assert list(refused.json()["error"]["details"]["fields"]) == [f"listens.0.{field}"]
+    assert stored(session) == 2

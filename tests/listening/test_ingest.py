@@ -186,3 +186,20 @@ def test_bulk_inserted_rows_read_back_through_the_orm(session: Session) -> None:
         select(func.count()).where(ListenEvent.user_id == user.id, ListenEvent.played_at == at)
     )
     assert found == 1
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="known gap: an album-less play resolves to the artist's 'unknown album' track, a "
+    "different track id from the same song on its album, so the near-duplicate check (keyed "
+    "by track id) misses it; needs a fix in catalog/resolve.py or listening/service.py",
+)
+def test_the_same_play_with_and_without_its_album_is_stored_once(session: Session) -> None:
+    """Spotify's account data has no album, its extended history has: one play in both exports
+    (or a Last.fm row with an empty album next to a Spotify play) must be stored once."""
+    user = create_user(session)
+    with_album = play(0, source=ListenSource.SPOTIFY, ms_played=215_500)
+    without = play(-0.5, album=None, source=ListenSource.SPOTIFY, ms_played=215_500)
+    assert ingest_listens(session, user.id, [with_album]).inserted == 1
+    result = ingest_listens(session, user.id, [without])
+    assert (result.inserted, result.duplicates) == (0, 1)

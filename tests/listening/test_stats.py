@@ -214,3 +214,56 @@ def test_ranges_mixing_whole_months_and_edge_days_count_every_play(session: Sess
     assert plays(date(2025, 2, 2), date(2025, 2, 27)) == 0  # inside one month, no whole month
     assert plays(date(2025, 1, 1), date(2025, 3, 31)) == 5  # three whole months
     assert plays(date(2025, 3, 2), date(2025, 3, 20)) == 1
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"to": "9999-12-31"},
+        {"from": "0001-01-01", "to": "9999-12-31"},
+        {"to": "0001-01-01"},
+        {"to": "0001-01-03", "range": "week"},
+        {"from": "1899-12-31"},
+    ],
+)
+def test_days_at_the_ends_of_the_calendar_are_422_not_500(
+    client: TestClient, session: Session, params: dict[str, str]
+) -> None:
+    user = create_user(session)
+    session.commit()
+    response = client.get(f"/api/users/{user.id}/stats", params=params)
+    assert response.status_code == 422, response.text
+    field = "from" if "from" in params and params["from"] < "1900" else "to"
+    assert response.json()["error"]["details"]["fields"] == {field: "out of range"}
+
+
+def test_the_widest_days_allowed_are_answered(client: TestClient, session: Session) -> None:
+    user = create_user(session, timezone="Pacific/Kiritimati")  # UTC+14: the first local day
+    ingest_listens(session, user.id, [record(utc(2025, 3, 1, 12), "A", "X")])
+    session.commit()
+    for range_name in ("week", "all_time"):
+        params = {"from": "1900-01-01", "to": "9998-12-31", "range": range_name}
+        response = client.get(f"/api/users/{user.id}/stats", params=params)
+        assert response.status_code == 200, response.text
+        assert response.json()["total_plays"] == 1
+    week = client.get(f"/api/users/{user.id}/stats", params={"to": "1900-01-01", "range": "week"})
+    assert week.status_code == 200
+    assert (week.json()["start"], week.json()["total_plays"]) == ("1899-12-26", 0)
+
+
+@pytest.mark.parametrize(
+    "moment",
+    ["9999-12-31T23:59:59-14:00", "0001-01-01T00:00:00+14:00"],
+)
+def test_a_forged_cursor_past_the_calendar_is_422(
+    client: TestClient, session: Session, moment: str
+) -> None:
+    import base64
+
+    user = create_user(session)
+    session.commit()
+    raw = f"{moment}|00000000-0000-0000-0000-000000000000".encode()
+    cursor = base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    response = client.get(f"/api/users/{user.id}/listens", params={"cursor": cursor})
+    assert response.status_code == 422, response.text
+    assert response.json()["error"]["details"]["fields"] == {"cursor": "not a valid cursor"}

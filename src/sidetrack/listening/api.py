@@ -7,20 +7,22 @@ from typing import Annotated
 from fastapi import APIRouter, Query, UploadFile
 from pydantic import AwareDatetime, BaseModel, Field, StringConstraints
 
+from sidetrack.catalog.schemas import Isrc, MusicBrainzId
 from sidetrack.core.errors import PayloadTooLarge
 from sidetrack.core.http import DbSession, error_responses
-from sidetrack.core.schemas import NonNegativeInt32, WriteModel
+from sidetrack.core.schemas import NonNegativeInt32, NotNull, WriteModel
 from sidetrack.listening import queries
 from sidetrack.listening.models import ListenSource
 from sidetrack.listening.records import ListenRecord
 from sidetrack.listening.schemas import ListeningStats, ListenPage, StatsRangeName
 from sidetrack.listening.service import import_export_file, ingest_listens
+from sidetrack.listening.settings import update_own_listening_settings
 from sidetrack.users.api import ListensWriter, Viewer
+from sidetrack.users.schemas import Timezone
 
 router = APIRouter(tags=["listening"])
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
-Mbid = Annotated[str, StringConstraints(pattern=r"^[0-9a-fA-F-]{36}$")]
 
 
 class ListenIn(WriteModel):
@@ -31,10 +33,11 @@ class ListenIn(WriteModel):
     album_title: Name | None = None
     duration_ms: NonNegativeInt32 | None = None
     ms_played: NonNegativeInt32 | None = None
-    recording_mbid: Mbid | None = None
-    release_mbid: Mbid | None = None
+    # Canonical ids (lower-case UUIDs, upper-case ISRCs), as the catalog's unique ids need.
+    recording_mbid: MusicBrainzId | None = None
+    release_mbid: MusicBrainzId | None = None
     spotify_track_id: Annotated[str, StringConstraints(pattern=r"^[0-9A-Za-z]{22}$")] | None = None
-    isrc: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9]{12}$")] | None = None
+    isrc: Isrc | None = None
     source_id: Annotated[str, StringConstraints(max_length=128)] | None = None
 
 
@@ -113,6 +116,38 @@ def listening_stats(
     return queries.listening_stats(
         session, user_id, viewer, range_name, start, end, limit, now=datetime.now(UTC)
     )
+
+
+class ListeningSettingsUpdate(WriteModel):
+    timezone: Annotated[Timezone | None, NotNull] = Field(
+        None, description="IANA zone that days and hours are counted in, e.g. Asia/Tokyo."
+    )
+    listening_private: Annotated[bool | None, NotNull] = Field(
+        None, description="When true, history and statistics answer 403 to anyone else."
+    )
+
+
+class ListeningSettings(BaseModel):
+    timezone: str
+    listening_private: bool
+
+
+@router.patch("/users/{user_id}/listening-settings", responses=error_responses(401, 403, 404))
+def change_listening_settings(
+    user_id: uuid.UUID, body: ListeningSettingsUpdate, session: DbSession, viewer: Viewer
+) -> ListeningSettings:
+    """Set your own time zone and/or make your listening private, with your own token.
+
+    A new time zone recounts your statistics' days and hours in it.
+    """
+    user = update_own_listening_settings(
+        session,
+        user_id,
+        viewer,
+        timezone=body.timezone,
+        listening_private=body.listening_private,
+    )
+    return ListeningSettings(timezone=user.timezone, listening_private=user.listening_private)
 
 
 class ImportReport(BaseModel):

@@ -40,6 +40,10 @@ from sidetrack.users.models import User
 from sidetrack.users.service import get_user
 
 RANGE_DAYS = {"week": 7, "month": 30, "quarter": 91, "half_year": 182, "year": 365}
+# The days `from` and `to` may name: wide enough for any history, and far enough from the
+# ends of the calendar that a range's first day and the day after its last always exist.
+FIRST_DAY = date(1900, 1, 1)
+LAST_DAY = date(9998, 12, 31)
 
 
 def _visible_user(session: Session, user_id: uuid.UUID, viewer_id: uuid.UUID | None) -> User:
@@ -64,8 +68,9 @@ def _decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
         moment = datetime.fromisoformat(played_at)
         if moment.tzinfo is None:
             raise ValueError("naive")
-        return moment, uuid.UUID(track_id)
-    except (ValueError, binascii.Error, UnicodeDecodeError):
+        # A forged time at the ends of the calendar cannot be converted (OverflowError).
+        return moment.astimezone(UTC), uuid.UUID(track_id)
+    except (ValueError, OverflowError, binascii.Error, UnicodeDecodeError):
         raise InvalidInput(
             "Not a cursor from this API", details={"fields": {"cursor": "not a valid cursor"}}
         ) from None
@@ -137,6 +142,12 @@ def stats_window(
     now: datetime | None = None,
 ) -> tuple[date | None, date]:
     """The local days a range covers: the last N days up to today, or from/to as given."""
+    for name, day in (("from", start), ("to", end)):
+        if day is not None and not FIRST_DAY <= day <= LAST_DAY:
+            raise InvalidInput(
+                f"{name} must be a day from {FIRST_DAY} to {LAST_DAY}",
+                details={"fields": {name: "out of range"}},
+            )
     today = (now or utcnow()).astimezone(zone).date()
     end = end or today
     if start is not None:
