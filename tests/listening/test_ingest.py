@@ -188,12 +188,6 @@ def test_bulk_inserted_rows_read_back_through_the_orm(session: Session) -> None:
     assert found == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known gap: an album-less play resolves to the artist's 'unknown album' track, a "
-    "different track id from the same song on its album, so the near-duplicate check (keyed "
-    "by track id) misses it; needs a fix in catalog/resolve.py or listening/service.py",
-)
 def test_the_same_play_with_and_without_its_album_is_stored_once(session: Session) -> None:
     """Spotify's account data has no album, its extended history has: one play in both exports
     (or a Last.fm row with an empty album next to a Spotify play) must be stored once."""
@@ -203,3 +197,8 @@ def test_the_same_play_with_and_without_its_album_is_stored_once(session: Sessio
     assert ingest_listens(session, user.id, [with_album]).inserted == 1
     result = ingest_listens(session, user.id, [without])
     assert (result.inserted, result.duplicates) == (0, 1)
+
+    # In one batch too, whichever comes first.
+    other = create_user(session)
+    both = ingest_listens(session, other.id, [without, with_album])
+    assert (both.inserted, both.duplicates) == (1, 1)

@@ -45,6 +45,7 @@ class TrackRef:
 class ResolvedTrack:
     id: uuid.UUID
     duration_ms: int | None
+    match_key: str  # the normalised artist and title: one song, whatever album it is on
     artist_key: str  # the normalised artist (see normalize.artist_key_of)
     artist_name: str  # as the catalog spells it
 
@@ -93,7 +94,7 @@ def resolve_tracks(
     def found(ref: TrackRef, row: Any) -> None:
         track_id, duration_ms, key, artist_name = row
         resolved[ref] = ResolvedTrack(
-            track_id, duration_ms or ref.duration_ms, artist_key_of(key), artist_name
+            track_id, duration_ms or ref.duration_ms, key, artist_key_of(key), artist_name
         )
 
     known = (Track.id, Track.duration_ms, Track.match_key, Track.artist_name)
@@ -144,7 +145,7 @@ def _resolve_by_name(
         for album_id, track_id, duration_ms, key, artist_name in rows:
             tracks.setdefault(
                 (album_id, key),
-                ResolvedTrack(track_id, duration_ms, artist_key_of(key), artist_name),
+                ResolvedTrack(track_id, duration_ms, key, artist_key_of(key), artist_name),
             )
 
     new_rows: list[dict[str, Any]] = []
@@ -158,6 +159,7 @@ def _resolve_by_name(
             tracks[slot] = ResolvedTrack(
                 track_id,
                 ref.duration_ms,
+                ref.track_key[:600],
                 artist_key_of(ref.track_key),
                 ref.artist_name[:255],
             )

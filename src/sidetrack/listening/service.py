@@ -174,19 +174,25 @@ def ingest_listens(
 
 
 def _drop_duplicates(session: Session, user_id: uuid.UUID, plays: list[_Play]) -> list[_Play]:
-    """Plays that are neither stored already nor repeated earlier in this batch."""
-    known: dict[uuid.UUID, list[datetime]] = defaultdict(list)
+    """Plays that are neither stored already nor repeated earlier in this batch.
+
+    "The same track" is the same song, whatever album a source put it on: Spotify's account
+    data and many scrobbles name no album, so their plays sit on the artist's unknown album.
+    """
+    known: dict[str, list[datetime]] = defaultdict(list)
     low = plays[0][0] - MAX_TOLERANCE
     high = plays[-1][0] + MAX_TOLERANCE
     stored = session.execute(
-        select(ListenEvent.track_id, ListenEvent.played_at).where(
+        select(Track.match_key, ListenEvent.played_at)
+        .join(Track, Track.id == ListenEvent.track_id)
+        .where(
             ListenEvent.user_id == user_id,
             ListenEvent.played_at >= low,
             ListenEvent.played_at <= high,
         )
     )
-    for track_id, played_at in stored:
-        known[track_id].append(played_at)
+    for key, played_at in stored:
+        known[key].append(played_at)
     for times in known.values():
         times.sort()
 
@@ -194,7 +200,7 @@ def _drop_duplicates(session: Session, user_id: uuid.UUID, plays: list[_Play]) -
     fresh = []
     for play in plays:
         played_at, track, _record = play
-        times = known[track.id]
+        times = known[track.match_key]
         window = windows.get(track.duration_ms)
         if window is None:
             window = windows[track.duration_ms] = tolerance(track.duration_ms)
@@ -502,7 +508,7 @@ def rebuild_rollups(session: Session, user_id: uuid.UUID) -> None:
     for partition in rows.partitions():
         heard = (
             (
-                ResolvedTrack(track_id, duration_ms, artist_key_of(key), artist_name),
+                ResolvedTrack(track_id, duration_ms, key, artist_key_of(key), artist_name),
                 played_at,
                 ms_played if ms_played is not None else duration_ms or 0,
             )
