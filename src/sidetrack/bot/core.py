@@ -89,6 +89,14 @@ def kindly(error: ApiError) -> str:
     return limits.message(f"Sorry, that didn't work: {error.message}")
 
 
+# The phase each organiser step moves a week out of.
+STEP_FROM = {
+    "close-nominations": "nominations",
+    "close-poll": "poll",
+    "open-ratings": "discussion",
+    "close": "ratings",
+}
+
 RULES = (
     "The poll's rules: you can't vote for your own nomination, and your first and second "
     "choices must be two different albums."
@@ -146,10 +154,22 @@ class ClubBot:
                     return week, kind
         return None
 
-    def current(self) -> WeekDetail | None:
-        """The newest week the bot runs that is not closed."""
+    def current(self, *phases: str) -> WeekDetail | None:
+        """The newest week the bot runs that is not closed; with `phases`, the newest in one of
+        them if there is one (when weeks overlap, /rate is for the week taking ratings even if
+        the next one is already taking nominations)."""
         running = [w for w in self.weeks.values() if w.phase.value != "closed"]
-        return max(running, key=lambda w: (w.week_number or 0, w.label), default=None)
+        in_phase = [w for w in running if w.phase.value in phases]
+        return max(in_phase or running, key=lambda w: (w.week_number or 0, w.label), default=None)
+
+    async def _current(self, *phases: str) -> WeekDetail | None:
+        """`current`, reading the weeks first if the bot has not yet (just started)."""
+        if not self.weeks:
+            try:
+                await self.load()
+            except (ApiError, ApiUnavailable) as error:
+                log.warning("could not read the weeks: %s", error)
+        return self.current(*phases)
 
     # --- the schedule ----------------------------------------------------------------------
 
@@ -317,7 +337,7 @@ class ClubBot:
     async def step(
         self, step: Literal["close-nominations", "close-poll", "open-ratings", "close"]
     ) -> str:
-        week = self.current()
+        week = await self._current(STEP_FROM[step])
         if week is None:
             return "No week is running. Start one with `/week start`."
         try:
@@ -330,7 +350,7 @@ class ClubBot:
         return f"**{moved.label}** is now in **{moved.phase.value}**."
 
     async def summary(self) -> str:
-        week = self.current()
+        week = await self._current()
         if week is None:
             return "No week is running."
         try:
@@ -340,24 +360,32 @@ class ClubBot:
         return render.week_summary(week, len(week.nominations), week.poll)
 
     async def resync(self) -> str:
-        """Re-read the week's threads and save every form in them; nothing changes if all is in."""
-        week = self.current()
-        if week is None:
+        """Re-read the threads of every running week and save every form in them; nothing
+        changes if all is in."""
+        if await self._current() is None:
             return "No week is running."
-        counts = {"saved": 0, "unchanged": 0, "refused": 0}
+        running = [w for w in self.weeks.values() if w.phase.value != "closed"]
+        lines = []
         try:
-            week = self._keep(await self.client.get_week(week.id))
-            if week.nominations_thread_id and week.phase.value == "nominations":
-                await self._resync_thread(week, week.nominations_thread_id, "nomination", counts)
-            if week.ratings_thread_id and week.phase.value in ("discussion", "ratings"):
-                await self._resync_thread(week, week.ratings_thread_id, "rating", counts)
+            for week in sorted(running, key=lambda w: (w.week_number or 0, w.label)):
+                counts = {"saved": 0, "unchanged": 0, "refused": 0}
+                week = self._keep(await self.client.get_week(week.id))
+                if week.nominations_thread_id and week.phase.value == "nominations":
+                    await self._resync_thread(
+                        week, week.nominations_thread_id, "nomination", counts
+                    )
+                if week.ratings_thread_id and week.phase.value in ("discussion", "ratings"):
+                    await self._resync_thread(week, week.ratings_thread_id, "rating", counts)
+                lines.append(
+                    f"Resync of **{week.label}**: {counts['saved']} saved, "
+                    f"{counts['unchanged']} already in, {counts['refused']} refused."
+                )
             await self.flush()
         except ApiUnavailable:
             return "The club archive isn't answering; try the resync again shortly."
-        return (
-            f"Resync of **{week.label}**: {counts['saved']} saved, "
-            f"{counts['unchanged']} already in, {counts['refused']} refused."
-        )
+        except ApiError as error:
+            return kindly(error)
+        return limits.message("\n".join(lines))
 
     async def _resync_thread(
         self,
@@ -441,7 +469,11 @@ class ClubBot:
         await self._save_post(week, post, form)
 
     async def on_message_delete(self, channel_id: int, message_id: int) -> None:
-        """A deleted nomination message withdraws the nomination it made (if still its latest)."""
+        """A deleted nomination message withdraws the nomination it made (if still its latest).
+
+        What a deleted message said that the API has not saved yet (it was down) is dropped:
+        it is never sent."""
+        self._drop_unsaved(message_id)
         source = self.state.source(message_id)
         if source is None or source.kind != "nomination":
             return
@@ -459,6 +491,14 @@ class ClubBot:
             nomination_id=source.record_id,
         )
         await self._try(item)
+
+    def _drop_unsaved(self, message_id: int) -> None:
+        unsaved = [p for p in self.state.pending if p.message_id == message_id]
+        unrouted = [m for m in self.state.unrouted if m[0] == message_id]
+        if unsaved or unrouted:
+            self.state.pending = [p for p in self.state.pending if p.message_id != message_id]
+            self.state.unrouted = [m for m in self.state.unrouted if m[0] != message_id]
+            self.state.save()
 
     async def _save_post(
         self, week: WeekDetail, post: Post, form: NominationForm | RatingForm
@@ -564,7 +604,7 @@ class ClubBot:
 
     async def nominate(self, member: Member, text_fields: dict[str, str]) -> str:
         """/nominate's modal: the same fields as the mini-form, read by the same parser."""
-        week = self.current()
+        week = await self._current("nominations")
         if week is None:
             return "No week is running."
         text = "\n".join(
@@ -591,7 +631,7 @@ class ClubBot:
     async def rate(
         self, member: Member, text: str, favorite_track: str = "", review: str = ""
     ) -> str:
-        week = self.current()
+        week = await self._current("discussion", "ratings")
         if week is None:
             return "No week is running."
         body = f"Rating: {text}"
