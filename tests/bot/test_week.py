@@ -507,3 +507,43 @@ async def test_overlapping_weeks_each_command_finds_its_week(
     resync = await bot.resync()
     assert "Resync of **WEEK 003" in resync and "Resync of **WEEK 004" in resync
     await bot.client.aclose()
+
+
+async def test_stopped_while_opening_the_poll_it_posts_nothing_twice(
+    bot: ClubBot,
+    make_bot: Callable[[], ClubBot],
+    discord: FakeDiscord,
+    clock: Clock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from sidetrack.bot.client import ApiUnavailable
+
+    week = await start(bot)
+    thread = week.nominations_thread_id
+    assert thread is not None
+    for n in range(30):
+        member = Member(300000000000000000 + n, f"Member {n}")
+        title = f"A Long Album Title Number {n} " + "x" * 60
+        await bot.on_message(discord.post(thread, member, f"{title} — Artist {n} (1990)"))
+
+    # The poll thread and its menus go out, but saving the thread's id to the week fails.
+    async def down(*_args: object, **_kwargs: object) -> None:
+        raise ApiUnavailable("down")
+
+    monkeypatch.setattr(bot.client, "update_week", down)
+    clock.now = NOMINATIONS_CLOSE
+    await bot.tick()
+    poll = discord.thread_named("POLL")
+    posted = len(discord.messages[poll])
+    assert [len(m.menu.options) for m in discord.messages[poll] if m.menu] == [25, 5]
+    assert posted >= 4
+    assert (await bot.client.get_week(week.id)).poll_thread_id is None
+
+    # After a restart the thread is found again; nothing in it is posted a second time.
+    await bot.client.aclose()
+    bot = make_bot()
+    await bot.tick()
+    assert discord.thread_named("POLL") == poll
+    assert len(discord.messages[poll]) == posted
+    assert (await bot.client.get_week(week.id)).poll_thread_id == poll
+    await bot.client.aclose()

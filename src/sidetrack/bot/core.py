@@ -261,10 +261,18 @@ class ClubBot:
             nominations = await self.client.list_nominations(week.id)
             posts = render.poll_posts(week, nominations)
             channel = await self.discord.create_thread(render.thread_title(week, "POLL"), posts[0])
-            for more in posts[1:]:
-                await self.discord.send(channel, more)
+            # Each message once: if the bot stopped before the thread's id was saved, the
+            # thread is found again and what it already holds is not posted twice.
+            for number, more in enumerate(posts[1:], start=1):
+                key = f"{week.id}:poll:post:{number}"
+                if key not in self.state.posted:
+                    await self.discord.send(channel, more)
+                    self.state.mark(key)
             for menu in render.poll_menus(week, nominations):
-                await self.discord.send_menu(channel, menu)
+                key = f"{week.id}:poll:menu:{menu.page}"
+                if key not in self.state.posted:
+                    await self.discord.send_menu(channel, menu)
+                    self.state.mark(key)
         elif kind is ThreadKind.WINNER:
             poll = await self.client.poll_summary(week.id)
             if week.winner is None:
@@ -302,8 +310,11 @@ class ClubBot:
             return
         summary = await self.client.ratings_summary(week.id)
         ratings = await self.client.list_ratings(week.id)
-        for text in render.recap_posts(week, week.winner, summary, ratings):
-            await self.discord.send(channel, text)
+        for number, text in enumerate(render.recap_posts(week, week.winner, summary, ratings)):
+            key = f"{recap_key(week.id)}:{number}"
+            if key not in self.state.posted:  # each part once, even if stopped half-way
+                await self.discord.send(channel, text)
+                self.state.mark(key)
         self.state.mark(recap_key(week.id))
 
     # --- organisers' commands --------------------------------------------------------------
