@@ -195,6 +195,7 @@ async def test_a_whole_week_from_start_to_recap_with_a_tie(
     both = await bot.vote(DAN, str(week.id), 1, str(n2))
     both = await bot.vote(DAN, str(week.id), 2, str(n2))
     assert "must be different albums" in both
+    assert "already your first choice. To swap" in both
 
     # A restart in the middle of the poll: the new bot carries on, posting nothing twice.
     posted_before = discord.count()

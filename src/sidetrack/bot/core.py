@@ -675,7 +675,14 @@ class ClubBot:
             self.state.queue(item)
             return "The club archive isn't answering; I'll save your vote as soon as it's back."
         except ApiError as error:
-            return limits.message(f"{kindly(error)}\n{RULES}")
+            hint = RULES
+            if str(error.details.get("nomination_id", "")).startswith("already your choice"):
+                other = "second" if rank == 1 else "first"
+                hint = (
+                    f"That album is already your {other} choice. To swap your two choices, "
+                    f"first pick another album as your {other} choice, then come back."
+                )
+            return limits.message(f"{kindly(error)}\n{hint}")
         week = self.weeks.get(uuid.UUID(week_id))
         name = next(
             (
