@@ -548,3 +548,35 @@ async def test_stopped_while_opening_the_poll_it_posts_nothing_twice(
     assert len(discord.messages[poll]) == posted
     assert (await bot.client.get_week(week.id)).poll_thread_id == poll
     await bot.client.aclose()
+
+
+async def test_the_nominate_forms_pitch_is_taken_as_written(bot: ClubBot) -> None:
+    week = await start(bot)
+    pitch = (
+        "Strings and beats.\nTrack: Jóga is the one\nGenre: whatever, it's pop\n\n\n\n"
+        "By the end you cry."
+    )
+    reply = await bot.nominate(
+        ANN,
+        {
+            "Album — Artist (Year)": "Homogenic — Björk (1997)",
+            "Why?": pitch,
+            "Pitch track (choose one)": "",
+            "Tags (Genre / Decade / Country)": "Art Pop / 90s / Iceland",
+        },
+    )
+    assert reply == f"{SAVED} Nominated **Homogenic — Björk (1997)**."
+    (nomination,) = await bot.client.list_nominations(week.id)
+    assert nomination.pitch == (
+        "Strings and beats.\nTrack: Jóga is the one\nGenre: whatever, it's pop\n\n"
+        "By the end you cry."
+    )
+    assert (nomination.genre, nomination.decade, nomination.pitch_track_url) == (
+        "Art Pop",
+        "1990s",
+        None,
+    )
+    too_long = await bot.nominate(
+        BEN, {"Album — Artist (Year)": "Blue — Joni Mitchell", "Why?": "x" * 10_001}
+    )
+    assert "pitch is too long" in too_long

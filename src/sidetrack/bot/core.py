@@ -7,15 +7,17 @@ stand-ins.
 """
 
 import logging
+import re
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from typing import Literal, Protocol
 
 from sidetrack.bot import limits, render
 from sidetrack.bot.client import ApiError, ApiUnavailable, ClubClient, Member
 from sidetrack.bot.forms import (
+    TEXT_MAX,
     FormError,
     NominationForm,
     NotAForm,
@@ -96,6 +98,8 @@ STEP_FROM = {
     "open-ratings": "discussion",
     "close": "ratings",
 }
+
+PITCH_FIELD = "Why?"  # /nominate's free-text field
 
 RULES = (
     "The poll's rules: you can't vote for your own nomination, and your first and second "
@@ -614,21 +618,29 @@ class ClubBot:
     # --- slash commands and components ------------------------------------------------------
 
     async def nominate(self, member: Member, text_fields: dict[str, str]) -> str:
-        """/nominate's modal: the same fields as the mini-form, read by the same parser."""
+        """/nominate's modal: the same fields as the mini-form, read by the same parser; the
+        pitch (`PITCH_FIELD`) is the member's own text, taken as it is, so a line of it such as
+        "Track 3: …" is not read as another field."""
         week = await self._current("nominations")
         if week is None:
             return "No week is running."
+        pitch = _tidy_pitch(text_fields.get(PITCH_FIELD, ""))
         text = "\n".join(
-            f"{label}: {value}" for label, value in text_fields.items() if value.strip()
+            f"{label}: {value}"
+            for label, value in text_fields.items()
+            if value.strip() and label != PITCH_FIELD
         )
         try:
             form = parse_nomination(text)
+            if pitch is not None and len(pitch) > TEXT_MAX:
+                raise FormError(f"The pitch is too long (at most {TEXT_MAX:,} characters).")
         except FormError as error:
             return (
                 str(error)
                 if not isinstance(error, NotAForm)
                 else "Please fill in the album and the artist."
             )
+        form = replace(form, pitch=pitch)
         return await self._interactive(
             Pending(
                 "nomination",
@@ -705,6 +717,11 @@ class ClubBot:
             return DOWN_NOTE
         except ApiError as error:
             return kindly(error)
+
+
+def _tidy_pitch(text: str) -> str | None:
+    lines = [" ".join(line.split()) for line in text.strip().splitlines()]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip() or None
 
 
 def _same_nomination(existing: NominationDetail, form: NominationForm) -> bool:

@@ -18,7 +18,7 @@ from discord.ext import tasks
 
 from sidetrack.bot import limits
 from sidetrack.bot.client import ClubClient, Member
-from sidetrack.bot.core import ClubBot, Post
+from sidetrack.bot.core import PITCH_FIELD, ClubBot, Post
 from sidetrack.bot.render import Embed, PollMenu
 from sidetrack.bot.settings import BotSettings
 from sidetrack.bot.state import BotState
@@ -239,7 +239,7 @@ class NominateModal(discord.ui.Modal, title="Nominate an album"):
             member_of(interaction.user),
             {
                 "Album — Artist (Year)": self.album.value,
-                "Why?": self.pitch.value,
+                PITCH_FIELD: self.pitch.value,
                 "Pitch track (choose one)": self.track.value,
                 "Tags (Genre / Decade / Country)": self.tags.value,
             },
