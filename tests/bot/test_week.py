@@ -580,3 +580,19 @@ async def test_the_nominate_forms_pitch_is_taken_as_written(bot: ClubBot) -> Non
         BEN, {"Album — Artist (Year)": "Blue — Joni Mitchell", "Why?": "x" * 10_001}
     )
     assert "pitch is too long" in too_long
+
+
+@pytest.mark.parametrize(
+    "details",
+    [
+        {"nomination_id": "already your choice of rank 1"},
+        {"fields": {"nomination_id": "already your choice of rank 1"}},
+    ],
+)
+def test_the_swap_hint_reads_either_shape_of_details(details: dict[str, object]) -> None:
+    from sidetrack.bot.client import ApiError
+    from sidetrack.bot.core import _field
+
+    error = ApiError(422, "invalid", "Your first and second choices must be different", details)
+    assert _field(error, "nomination_id") == "already your choice of rank 1"
+    assert _field(error, "rank") == ""

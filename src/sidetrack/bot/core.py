@@ -688,7 +688,7 @@ class ClubBot:
             return "The club archive isn't answering; I'll save your vote as soon as it's back."
         except ApiError as error:
             hint = RULES
-            if str(error.details.get("nomination_id", "")).startswith("already your choice"):
+            if _field(error, "nomination_id").startswith("already your choice"):
                 other = "second" if rank == 1 else "first"
                 hint = (
                     f"That album is already your {other} choice. To swap your two choices, "
@@ -717,6 +717,13 @@ class ClubBot:
             return DOWN_NOTE
         except ApiError as error:
             return kindly(error)
+
+
+def _field(error: ApiError, name: str) -> str:
+    """What the API said about one field, under `details.fields` (or directly in `details`)."""
+    fields = error.details.get("fields")
+    where = fields if isinstance(fields, dict) else error.details
+    return str(where.get(name, ""))
 
 
 def _tidy_pitch(text: str) -> str | None:
