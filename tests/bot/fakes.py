@@ -58,6 +58,10 @@ class FakeDiscord:
 
     async def create_thread(self, name: str, content: str, *, embed: Embed | None = None) -> int:
         assert 1 <= len(name) <= limits.THREAD_NAME_MAX, name
+        # Like the gateway: a thread the bot opened already is found again, not duplicated.
+        for thread, existing in self.threads.items():
+            if existing == name:
+                return thread
         thread = next(self.ids)
         self.threads[thread] = name
         self._add(thread, author_id=BOT_ID, author_name="bot", content=content, embed=embed)

@@ -52,6 +52,9 @@ class Response:
     async def defer(self, *, ephemeral: bool = False, thinking: bool = False) -> None:
         self.deferred = True
 
+    def is_done(self) -> bool:
+        return self.deferred or bool(self.messages) or self.modal is not None
+
     async def send_modal(self, modal: discord.ui.Modal) -> None:
         self.modal = modal
 
@@ -366,3 +369,120 @@ async def test_the_gateway_over_discord_objects() -> None:
     assert [item.custom_id for item in view.children] == [menu.custom_id(1), menu.custom_id(2)]
     posts = await gateway.history(7)
     assert [p.content for p in posts] == ["hello", ""] and all(p.author_is_bot for p in posts)
+
+
+# --- events and failures ------------------------------------------------------------------------
+
+
+class Author:
+    bot = False
+    id = 200000000000000001
+    display_name = "Ann"
+
+
+class Edited:
+    def __init__(self, content: str, edited_at: datetime | None) -> None:
+        self.id = 77
+        self.channel = FakeChannel(7)
+        self.author = Author()
+        self.content = content
+        self.edited_at = edited_at
+
+
+class EditPayload:
+    def __init__(self, data: dict[str, Any], message: Edited, cached: Edited | None = None) -> None:
+        self.guild_id = 1
+        self.data = data
+        self.message = message
+        self.cached_message = cached
+
+
+EDITED_AT = datetime(2026, 1, 5, 12, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    "payload, reread",
+    [
+        # Discord added the link's preview to a message sent since the bot started.
+        (EditPayload({"content": "x"}, Edited("x", None), cached=Edited("x", None)), False),
+        # … or to one sent before a restart (not cached): never edited by its author.
+        (EditPayload({"content": "x"}, Edited("x", None)), False),
+        # A pin, or the preview of an edited message: the text is what the bot already read.
+        (
+            EditPayload({"content": "y"}, Edited("y", EDITED_AT), cached=Edited("y", EDITED_AT)),
+            False,
+        ),
+        (EditPayload({"embeds": []}, Edited("x", EDITED_AT)), False),
+        # The member changed the text.
+        (EditPayload({"content": "y"}, Edited("y", EDITED_AT), cached=Edited("x", None)), True),
+        (EditPayload({"content": "y"}, Edited("y", EDITED_AT)), True),
+    ],
+)
+async def test_only_a_change_of_text_reads_the_form_again(
+    app: SidetrackBot, payload: EditPayload, reread: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[str] = []
+
+    async def on_message(post: Any) -> None:
+        seen.append(post.content)
+
+    monkeypatch.setattr(app.core, "on_message", on_message)
+    await app.on_raw_message_edit(payload)  # type: ignore[arg-type]
+    assert seen == ([payload.message.content] if reread else [])
+
+
+async def test_a_bulk_delete_withdraws_each_message(
+    app: SidetrackBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    deleted: list[tuple[int, int]] = []
+
+    async def on_message_delete(channel_id: int, message_id: int) -> None:
+        deleted.append((channel_id, message_id))
+
+    monkeypatch.setattr(app.core, "on_message_delete", on_message_delete)
+
+    class Bulk:
+        guild_id = 1
+        channel_id = 7
+        message_ids = {12, 11}
+
+    await app.on_raw_bulk_message_delete(Bulk())  # type: ignore[arg-type]
+    assert deleted == [(7, 11), (7, 12)]
+
+
+async def test_a_failing_command_still_answers(app: SidetrackBot) -> None:
+    from discord import app_commands
+
+    from sidetrack.bot.discord_app import FAILED
+
+    refused = Interaction(ANN)
+    refused.command = None  # type: ignore[attr-defined]
+    await app.tree.on_error(refused, app_commands.CheckFailure("not an organiser"))  # type: ignore[arg-type]
+    assert refused.response.messages == [] and refused.followup.messages == []
+
+    broken = Interaction(ORGANISER)
+    broken.command = None  # type: ignore[attr-defined]
+    await broken.response.defer(ephemeral=True, thinking=True)
+    await app.tree.on_error(broken, app_commands.AppCommandError("boom"))  # type: ignore[arg-type]
+    assert broken.followup.messages == [(FAILED, True)]
+
+
+async def test_a_failing_vote_or_form_still_answers(
+    app: SidetrackBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sidetrack.bot.discord_app import FAILED
+
+    async def boom(*_args: Any) -> str:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(app.core, "vote", boom)
+    VoteSelect.bot = app.core
+    select = VoteSelect(str(uuid.uuid4()), 1, 0)
+    voted = Interaction(BEN, {"values": [str(uuid.uuid4())]})
+    await select.callback(voted)  # type: ignore[arg-type]
+    assert voted.followup.messages == [(FAILED, True)]
+
+    modal = NominateModal(app.core)
+    submitted = Interaction(BEN)
+    await modal.on_error(submitted, RuntimeError("boom"))  # type: ignore[arg-type]
+    assert submitted.response.messages == [(FAILED, True)]

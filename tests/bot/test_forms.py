@@ -186,6 +186,10 @@ RATINGS = {
     RATING_TEMPLATE: RatingForm(4.5, "Jóga", "A few words on what you heard."),
     "Rating: ★★★★\nFav track: *Hunter*\nThoughts: Cold.": RatingForm(4.0, "Hunter", "Cold."),
     "> Score: 2.5\n> Favourite song: “Bachelorette”": RatingForm(2.5, "Bachelorette"),
+    "⭐ 4.5": RatingForm(4.5),
+    "🌟 3.5/5 — lovely": RatingForm(3.5, None, "lovely"),
+    "Rating - 4": RatingForm(4.0),
+    "Rating — 3.5\nReview: warm": RatingForm(3.5, None, "warm"),
 }
 
 
@@ -202,6 +206,8 @@ BAD_RATINGS = {
     "Rating: 5.5": "from 1 to 5",
     "8/10": "out of 5",
     "Rating: great": "couldn't read the rating",
+    "Rating: -1": "couldn't read the rating",
+    "⭐ 7": "from 1 to 5",
     "Review: lovely\nFavourite track: Jóga": "couldn't find the rating",
 }
 

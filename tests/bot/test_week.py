@@ -195,6 +195,7 @@ async def test_a_whole_week_from_start_to_recap_with_a_tie(
     both = await bot.vote(DAN, str(week.id), 1, str(n2))
     both = await bot.vote(DAN, str(week.id), 2, str(n2))
     assert "must be different albums" in both
+    assert "already your first choice. To swap" in both
 
     # A restart in the middle of the poll: the new bot carries on, posting nothing twice.
     posted_before = discord.count()
@@ -429,3 +430,169 @@ async def test_a_message_before_the_weeks_could_be_read_is_kept(
     assert discord.message(post).reactions == {SAVED}
     assert bot.state.unrouted == []
     await bot.client.aclose()
+
+
+async def test_a_message_deleted_before_the_api_saved_it_is_never_sent(
+    bot: ClubBot,
+    make_bot: Callable[[], ClubBot],
+    discord: FakeDiscord,
+    transport: Switchable,
+    session: Session,
+) -> None:
+    week = await start(bot)
+    thread = week.nominations_thread_id
+    assert thread is not None
+    transport.down = "503"
+    kept = discord.post(thread, ANN, "Kid A — Radiohead (2000)")
+    gone = discord.post(thread, BEN, "Blue — Joni Mitchell (1971)")
+    for post in (kept, gone):
+        await bot.on_message(post)
+    assert len(bot.state.pending) == 2
+    discord.delete(gone)
+    await bot.on_message_delete(thread, gone.id)
+    assert [p.message_id for p in bot.state.pending] == [kept.id]
+
+    # The same for a message kept before the bot could read its weeks.
+    await bot.client.aclose()
+    transport.down = "connect"
+    bot = make_bot()
+    unrouted = discord.post(thread, CAT, "Homogenic — Björk (1997)")
+    await bot.on_message(unrouted)
+    assert [m[0] for m in bot.state.unrouted] == [unrouted.id]
+    discord.delete(unrouted)
+    await bot.on_message_delete(thread, unrouted.id)
+    assert bot.state.unrouted == []
+
+    transport.down = None
+    await bot.tick()
+    assert [n.album.title for n in await bot.client.list_nominations(week.id)] == ["Kid A"]
+    assert bot.state.pending == []
+    await bot.client.aclose()
+
+
+async def test_overlapping_weeks_each_command_finds_its_week(
+    bot: ClubBot, make_bot: Callable[[], ClubBot], discord: FakeDiscord
+) -> None:
+    week3 = await start(bot)
+    assert week3.nominations_thread_id is not None
+    await bot.on_message(discord.post(week3.nominations_thread_id, ANN, "Blue — Joni Mitchell"))
+    assert "is now in **poll**" in await bot.step("close-nominations")
+    (nomination,) = await bot.client.list_nominations(week3.id)
+    await bot.vote(BEN, str(week3.id), 1, str(nomination.id))
+    assert "is now in **discussion**" in await bot.step("close-poll")
+
+    # Week 4 opens for nominations while week 3 is being discussed and rated.
+    later = timedelta(days=7)
+    reply = await bot.start_week(
+        "WEEK 004 [2025-12-01]",
+        4,
+        NOMINATIONS_CLOSE + later,
+        POLL_CLOSE + later,
+        DISCUSSION + later,
+        RATINGS_CLOSE + later,
+    )
+    assert "WEEK 004" in reply
+    assert (await bot.rate(BEN, "4.5")).startswith(RATED)
+    assert [r.value for r in await bot.client.list_ratings(week3.id)] == [4.5]
+    saved = await bot.nominate(CAT, {"Album — Artist (Year)": "Homogenic — Björk (1997)"})
+    assert saved.startswith(SAVED)
+    week4 = bot.current("nominations")
+    assert week4 is not None and week4.label == "WEEK 004 [2025-12-01]"
+    assert [n.album.title for n in await bot.client.list_nominations(week4.id)] == ["Homogenic"]
+
+    # Organisers' steps go to the week in the phase the step closes, even after a restart.
+    await bot.client.aclose()
+    bot = make_bot()
+    assert "WEEK 003 [2025-11-24]** is now in **ratings**" in await bot.step("open-ratings")
+    assert "WEEK 004 [2025-12-01]** is now in **poll**" in await bot.step("close-nominations")
+    resync = await bot.resync()
+    assert "Resync of **WEEK 003" in resync and "Resync of **WEEK 004" in resync
+    await bot.client.aclose()
+
+
+async def test_stopped_while_opening_the_poll_it_posts_nothing_twice(
+    bot: ClubBot,
+    make_bot: Callable[[], ClubBot],
+    discord: FakeDiscord,
+    clock: Clock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from sidetrack.bot.client import ApiUnavailable
+
+    week = await start(bot)
+    thread = week.nominations_thread_id
+    assert thread is not None
+    for n in range(30):
+        member = Member(300000000000000000 + n, f"Member {n}")
+        title = f"A Long Album Title Number {n} " + "x" * 60
+        await bot.on_message(discord.post(thread, member, f"{title} — Artist {n} (1990)"))
+
+    # The poll thread and its menus go out, but saving the thread's id to the week fails.
+    async def down(*_args: object, **_kwargs: object) -> None:
+        raise ApiUnavailable("down")
+
+    monkeypatch.setattr(bot.client, "update_week", down)
+    clock.now = NOMINATIONS_CLOSE
+    await bot.tick()
+    poll = discord.thread_named("POLL")
+    posted = len(discord.messages[poll])
+    assert [len(m.menu.options) for m in discord.messages[poll] if m.menu] == [25, 5]
+    assert posted >= 4
+    assert (await bot.client.get_week(week.id)).poll_thread_id is None
+
+    # After a restart the thread is found again; nothing in it is posted a second time.
+    await bot.client.aclose()
+    bot = make_bot()
+    await bot.tick()
+    assert discord.thread_named("POLL") == poll
+    assert len(discord.messages[poll]) == posted
+    assert (await bot.client.get_week(week.id)).poll_thread_id == poll
+    await bot.client.aclose()
+
+
+async def test_the_nominate_forms_pitch_is_taken_as_written(bot: ClubBot) -> None:
+    week = await start(bot)
+    pitch = (
+        "Strings and beats.\nTrack: Jóga is the one\nGenre: whatever, it's pop\n\n\n\n"
+        "By the end you cry."
+    )
+    reply = await bot.nominate(
+        ANN,
+        {
+            "Album — Artist (Year)": "Homogenic — Björk (1997)",
+            "Why?": pitch,
+            "Pitch track (choose one)": "",
+            "Tags (Genre / Decade / Country)": "Art Pop / 90s / Iceland",
+        },
+    )
+    assert reply == f"{SAVED} Nominated **Homogenic — Björk (1997)**."
+    (nomination,) = await bot.client.list_nominations(week.id)
+    assert nomination.pitch == (
+        "Strings and beats.\nTrack: Jóga is the one\nGenre: whatever, it's pop\n\n"
+        "By the end you cry."
+    )
+    assert (nomination.genre, nomination.decade, nomination.pitch_track_url) == (
+        "Art Pop",
+        "1990s",
+        None,
+    )
+    too_long = await bot.nominate(
+        BEN, {"Album — Artist (Year)": "Blue — Joni Mitchell", "Why?": "x" * 10_001}
+    )
+    assert "pitch is too long" in too_long
+
+
+@pytest.mark.parametrize(
+    "details",
+    [
+        {"nomination_id": "already your choice of rank 1"},
+        {"fields": {"nomination_id": "already your choice of rank 1"}},
+    ],
+)
+def test_the_swap_hint_reads_either_shape_of_details(details: dict[str, object]) -> None:
+    from sidetrack.bot.client import ApiError
+    from sidetrack.bot.core import _field
+
+    error = ApiError(422, "invalid", "Your first and second choices must be different", details)
+    assert _field(error, "nomination_id") == "already your choice of rank 1"
+    assert _field(error, "rank") == ""

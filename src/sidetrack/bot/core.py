@@ -7,15 +7,17 @@ stand-ins.
 """
 
 import logging
+import re
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from typing import Literal, Protocol
 
 from sidetrack.bot import limits, render
 from sidetrack.bot.client import ApiError, ApiUnavailable, ClubClient, Member
 from sidetrack.bot.forms import (
+    TEXT_MAX,
     FormError,
     NominationForm,
     NotAForm,
@@ -89,6 +91,16 @@ def kindly(error: ApiError) -> str:
     return limits.message(f"Sorry, that didn't work: {error.message}")
 
 
+# The phase each organiser step moves a week out of.
+STEP_FROM = {
+    "close-nominations": "nominations",
+    "close-poll": "poll",
+    "open-ratings": "discussion",
+    "close": "ratings",
+}
+
+PITCH_FIELD = "Why?"  # /nominate's free-text field
+
 RULES = (
     "The poll's rules: you can't vote for your own nomination, and your first and second "
     "choices must be two different albums."
@@ -146,10 +158,22 @@ class ClubBot:
                     return week, kind
         return None
 
-    def current(self) -> WeekDetail | None:
-        """The newest week the bot runs that is not closed."""
+    def current(self, *phases: str) -> WeekDetail | None:
+        """The newest week the bot runs that is not closed; with `phases`, the newest in one of
+        them if there is one (when weeks overlap, /rate is for the week taking ratings even if
+        the next one is already taking nominations)."""
         running = [w for w in self.weeks.values() if w.phase.value != "closed"]
-        return max(running, key=lambda w: (w.week_number or 0, w.label), default=None)
+        in_phase = [w for w in running if w.phase.value in phases]
+        return max(in_phase or running, key=lambda w: (w.week_number or 0, w.label), default=None)
+
+    async def _current(self, *phases: str) -> WeekDetail | None:
+        """`current`, reading the weeks first if the bot has not yet (just started)."""
+        if not self.weeks:
+            try:
+                await self.load()
+            except (ApiError, ApiUnavailable) as error:
+                log.warning("could not read the weeks: %s", error)
+        return self.current(*phases)
 
     # --- the schedule ----------------------------------------------------------------------
 
@@ -241,10 +265,18 @@ class ClubBot:
             nominations = await self.client.list_nominations(week.id)
             posts = render.poll_posts(week, nominations)
             channel = await self.discord.create_thread(render.thread_title(week, "POLL"), posts[0])
-            for more in posts[1:]:
-                await self.discord.send(channel, more)
+            # Each message once: if the bot stopped before the thread's id was saved, the
+            # thread is found again and what it already holds is not posted twice.
+            for number, more in enumerate(posts[1:], start=1):
+                key = f"{week.id}:poll:post:{number}"
+                if key not in self.state.posted:
+                    await self.discord.send(channel, more)
+                    self.state.mark(key)
             for menu in render.poll_menus(week, nominations):
-                await self.discord.send_menu(channel, menu)
+                key = f"{week.id}:poll:menu:{menu.page}"
+                if key not in self.state.posted:
+                    await self.discord.send_menu(channel, menu)
+                    self.state.mark(key)
         elif kind is ThreadKind.WINNER:
             poll = await self.client.poll_summary(week.id)
             if week.winner is None:
@@ -282,8 +314,11 @@ class ClubBot:
             return
         summary = await self.client.ratings_summary(week.id)
         ratings = await self.client.list_ratings(week.id)
-        for text in render.recap_posts(week, week.winner, summary, ratings):
-            await self.discord.send(channel, text)
+        for number, text in enumerate(render.recap_posts(week, week.winner, summary, ratings)):
+            key = f"{recap_key(week.id)}:{number}"
+            if key not in self.state.posted:  # each part once, even if stopped half-way
+                await self.discord.send(channel, text)
+                self.state.mark(key)
         self.state.mark(recap_key(week.id))
 
     # --- organisers' commands --------------------------------------------------------------
@@ -317,7 +352,7 @@ class ClubBot:
     async def step(
         self, step: Literal["close-nominations", "close-poll", "open-ratings", "close"]
     ) -> str:
-        week = self.current()
+        week = await self._current(STEP_FROM[step])
         if week is None:
             return "No week is running. Start one with `/week start`."
         try:
@@ -330,7 +365,7 @@ class ClubBot:
         return f"**{moved.label}** is now in **{moved.phase.value}**."
 
     async def summary(self) -> str:
-        week = self.current()
+        week = await self._current()
         if week is None:
             return "No week is running."
         try:
@@ -340,24 +375,32 @@ class ClubBot:
         return render.week_summary(week, len(week.nominations), week.poll)
 
     async def resync(self) -> str:
-        """Re-read the week's threads and save every form in them; nothing changes if all is in."""
-        week = self.current()
-        if week is None:
+        """Re-read the threads of every running week and save every form in them; nothing
+        changes if all is in."""
+        if await self._current() is None:
             return "No week is running."
-        counts = {"saved": 0, "unchanged": 0, "refused": 0}
+        running = [w for w in self.weeks.values() if w.phase.value != "closed"]
+        lines = []
         try:
-            week = self._keep(await self.client.get_week(week.id))
-            if week.nominations_thread_id and week.phase.value == "nominations":
-                await self._resync_thread(week, week.nominations_thread_id, "nomination", counts)
-            if week.ratings_thread_id and week.phase.value in ("discussion", "ratings"):
-                await self._resync_thread(week, week.ratings_thread_id, "rating", counts)
+            for week in sorted(running, key=lambda w: (w.week_number or 0, w.label)):
+                counts = {"saved": 0, "unchanged": 0, "refused": 0}
+                week = self._keep(await self.client.get_week(week.id))
+                if week.nominations_thread_id and week.phase.value == "nominations":
+                    await self._resync_thread(
+                        week, week.nominations_thread_id, "nomination", counts
+                    )
+                if week.ratings_thread_id and week.phase.value in ("discussion", "ratings"):
+                    await self._resync_thread(week, week.ratings_thread_id, "rating", counts)
+                lines.append(
+                    f"Resync of **{week.label}**: {counts['saved']} saved, "
+                    f"{counts['unchanged']} already in, {counts['refused']} refused."
+                )
             await self.flush()
         except ApiUnavailable:
             return "The club archive isn't answering; try the resync again shortly."
-        return (
-            f"Resync of **{week.label}**: {counts['saved']} saved, "
-            f"{counts['unchanged']} already in, {counts['refused']} refused."
-        )
+        except ApiError as error:
+            return kindly(error)
+        return limits.message("\n".join(lines))
 
     async def _resync_thread(
         self,
@@ -441,7 +484,11 @@ class ClubBot:
         await self._save_post(week, post, form)
 
     async def on_message_delete(self, channel_id: int, message_id: int) -> None:
-        """A deleted nomination message withdraws the nomination it made (if still its latest)."""
+        """A deleted nomination message withdraws the nomination it made (if still its latest).
+
+        What a deleted message said that the API has not saved yet (it was down) is dropped:
+        it is never sent."""
+        self._drop_unsaved(message_id)
         source = self.state.source(message_id)
         if source is None or source.kind != "nomination":
             return
@@ -459,6 +506,14 @@ class ClubBot:
             nomination_id=source.record_id,
         )
         await self._try(item)
+
+    def _drop_unsaved(self, message_id: int) -> None:
+        unsaved = [p for p in self.state.pending if p.message_id == message_id]
+        unrouted = [m for m in self.state.unrouted if m[0] == message_id]
+        if unsaved or unrouted:
+            self.state.pending = [p for p in self.state.pending if p.message_id != message_id]
+            self.state.unrouted = [m for m in self.state.unrouted if m[0] != message_id]
+            self.state.save()
 
     async def _save_post(
         self, week: WeekDetail, post: Post, form: NominationForm | RatingForm
@@ -563,21 +618,29 @@ class ClubBot:
     # --- slash commands and components ------------------------------------------------------
 
     async def nominate(self, member: Member, text_fields: dict[str, str]) -> str:
-        """/nominate's modal: the same fields as the mini-form, read by the same parser."""
-        week = self.current()
+        """/nominate's modal: the same fields as the mini-form, read by the same parser; the
+        pitch (`PITCH_FIELD`) is the member's own text, taken as it is, so a line of it such as
+        "Track 3: …" is not read as another field."""
+        week = await self._current("nominations")
         if week is None:
             return "No week is running."
+        pitch = _tidy_pitch(text_fields.get(PITCH_FIELD, ""))
         text = "\n".join(
-            f"{label}: {value}" for label, value in text_fields.items() if value.strip()
+            f"{label}: {value}"
+            for label, value in text_fields.items()
+            if value.strip() and label != PITCH_FIELD
         )
         try:
             form = parse_nomination(text)
+            if pitch is not None and len(pitch) > TEXT_MAX:
+                raise FormError(f"The pitch is too long (at most {TEXT_MAX:,} characters).")
         except FormError as error:
             return (
                 str(error)
                 if not isinstance(error, NotAForm)
                 else "Please fill in the album and the artist."
             )
+        form = replace(form, pitch=pitch)
         return await self._interactive(
             Pending(
                 "nomination",
@@ -591,7 +654,7 @@ class ClubBot:
     async def rate(
         self, member: Member, text: str, favorite_track: str = "", review: str = ""
     ) -> str:
-        week = self.current()
+        week = await self._current("discussion", "ratings")
         if week is None:
             return "No week is running."
         body = f"Rating: {text}"
@@ -624,7 +687,14 @@ class ClubBot:
             self.state.queue(item)
             return "The club archive isn't answering; I'll save your vote as soon as it's back."
         except ApiError as error:
-            return limits.message(f"{kindly(error)}\n{RULES}")
+            hint = RULES
+            if _field(error, "nomination_id").startswith("already your choice"):
+                other = "second" if rank == 1 else "first"
+                hint = (
+                    f"That album is already your {other} choice. To swap your two choices, "
+                    f"first pick another album as your {other} choice, then come back."
+                )
+            return limits.message(f"{kindly(error)}\n{hint}")
         week = self.weeks.get(uuid.UUID(week_id))
         name = next(
             (
@@ -647,6 +717,18 @@ class ClubBot:
             return DOWN_NOTE
         except ApiError as error:
             return kindly(error)
+
+
+def _field(error: ApiError, name: str) -> str:
+    """What the API said about one field, under `details.fields` (or directly in `details`)."""
+    fields = error.details.get("fields")
+    where = fields if isinstance(fields, dict) else error.details
+    return str(where.get(name, ""))
+
+
+def _tidy_pitch(text: str) -> str | None:
+    lines = [" ".join(line.split()) for line in text.strip().splitlines()]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip() or None
 
 
 def _same_nomination(existing: NominationDetail, form: NominationForm) -> bool:

@@ -18,7 +18,7 @@ from discord.ext import tasks
 
 from sidetrack.bot import limits
 from sidetrack.bot.client import ClubClient, Member
-from sidetrack.bot.core import ClubBot, Post
+from sidetrack.bot.core import PITCH_FIELD, ClubBot, Post
 from sidetrack.bot.render import Embed, PollMenu
 from sidetrack.bot.settings import BotSettings
 from sidetrack.bot.state import BotState
@@ -201,9 +201,14 @@ class VoteSelect(
         if not values:
             return
         await interaction.response.defer(ephemeral=True, thinking=True)
-        reply = await self.bot.vote(
-            member_of(interaction.user), self.week_id, self.rank, str(values[0])
-        )
+        try:
+            reply = await self.bot.vote(
+                member_of(interaction.user), self.week_id, self.rank, str(values[0])
+            )
+        except Exception:
+            log.exception("a vote failed")
+            await answer_failure(interaction)
+            return
         await interaction.followup.send(reply, ephemeral=True)
 
 
@@ -234,12 +239,18 @@ class NominateModal(discord.ui.Modal, title="Nominate an album"):
             member_of(interaction.user),
             {
                 "Album — Artist (Year)": self.album.value,
-                "Why?": self.pitch.value,
+                PITCH_FIELD: self.pitch.value,
                 "Pitch track (choose one)": self.track.value,
                 "Tags (Genre / Decade / Country)": self.tags.value,
             },
         )
         await interaction.followup.send(reply, ephemeral=True)
+
+    async def on_error(  # type: ignore[override]  # a Modal's takes no item (discord.py)
+        self, interaction: discord.Interaction[discord.Client], error: Exception, /
+    ) -> None:
+        log.error("/nominate's form failed", exc_info=error)
+        await answer_failure(interaction)
 
 
 class SidetrackBot(discord.Client):
@@ -297,7 +308,7 @@ class SidetrackBot(discord.Client):
             await self.core.on_message(post_of(message))
 
     async def on_raw_message_edit(self, payload: discord.RawMessageUpdateEvent) -> None:
-        if not self._ours(payload.guild_id) or "content" not in payload.data:
+        if not self._ours(payload.guild_id) or not is_content_edit(payload):
             return
         message = payload.message
         if message.author.bot:
@@ -307,6 +318,24 @@ class SidetrackBot(discord.Client):
     async def on_raw_message_delete(self, payload: discord.RawMessageDeleteEvent) -> None:
         if self._ours(payload.guild_id):
             await self.core.on_message_delete(payload.channel_id, payload.message_id)
+
+    async def on_raw_bulk_message_delete(self, payload: discord.RawBulkMessageDeleteEvent) -> None:
+        if self._ours(payload.guild_id):
+            for message_id in sorted(payload.message_ids):
+                await self.core.on_message_delete(payload.channel_id, message_id)
+
+
+def is_content_edit(payload: discord.RawMessageUpdateEvent) -> bool:
+    """Whether the member changed the text: Discord also sends message updates when it adds a
+    link's preview or the message is pinned, and those must not read the form again (a bad
+    form would get its reply twice)."""
+    if "content" not in payload.data:
+        return False
+    before = payload.cached_message
+    if before is not None:
+        return before.content != payload.message.content
+    # Not in the cache (sent before a restart): only an edit by its author sets edited_at.
+    return payload.message.edited_at is not None
 
 
 class WeekGroup(app_commands.Group):
@@ -421,12 +450,34 @@ def add_commands(tree: app_commands.CommandTree[Any], core: ClubBot, settings: B
 
     tree.add_command(week)
 
+    @tree.error
+    async def on_error(
+        interaction: discord.Interaction[Any], error: app_commands.AppCommandError
+    ) -> None:
+        if isinstance(error, app_commands.CheckFailure):  # not an organiser: already told
+            return
+        command = interaction.command.qualified_name if interaction.command else "?"
+        log.error("/%s failed", command, exc_info=error)
+        await answer_failure(interaction)
+
 
 def run(settings: BotSettings) -> None:
     """Connect to Discord and run the club until stopped."""
     discord.utils.setup_logging(level=logging.INFO)
     bot = SidetrackBot(settings)
     asyncio.run(_run(bot, settings.token.get_secret_value()))
+
+
+FAILED = "Sorry, something went wrong on my side; an organiser can find it in the bot's log."
+
+
+async def answer_failure(interaction: discord.Interaction[Any]) -> None:
+    """Tell the member their command failed, instead of leaving "thinking…" for ever."""
+    with contextlib.suppress(discord.HTTPException):
+        if interaction.response.is_done():
+            await interaction.followup.send(FAILED, ephemeral=True)
+        else:
+            await interaction.response.send_message(FAILED, ephemeral=True)
 
 
 async def _run(bot: SidetrackBot, token: str) -> None:

@@ -437,11 +437,12 @@ def _tags(fields: dict[str, list[str]]) -> tuple[str | None, str | None, str | N
 # --- ratings -----------------------------------------------------------------------------------
 
 _RATING_START = re.compile(r"^(?:\d|½|[★⭐🌟✯✭])")
+_DASHED = re.compile(r"^[-–—]\s+")  # "Rating - 4" (but "-1" stays negative)
 _RATING_LABELS = [
     _label(
         "value",
         r"(?:my\s+)?(?:rating|score|rate|grade)",
-        lambda value: _RATING_START.match(value) is not None,
+        lambda value: _RATING_START.match(_DASHED.sub("", value)) is not None,
     ),
     _label(
         "favorite_track",
@@ -475,10 +476,14 @@ def _is_rating_number(match: re.Match[str], text: str, labelled: bool) -> bool:
 
 def _read_value(text: str, labelled: bool = False) -> tuple[float, str] | None:
     """The rating at the start of `text` and the rest of the line, or None if none is there."""
-    text = text.strip()
+    text = _DASHED.sub("", text.strip()) if labelled else text.strip()
     if (match := _STARS.match(text)) is not None:
-        value = len(match["stars"]) + (0.5 if match["half"] else 0.0)
-        return value, text[match.end() :]
+        rest = text[match.end() :]
+        # "⭐ 4.5": a star before a number decorates it; the number is the rating.
+        if not re.match(r"\s*\d", rest):
+            value = len(match["stars"]) + (0.5 if match["half"] else 0.0)
+            return value, rest
+        text = rest.strip()
     if (match := _NUMBER.match(text)) is not None and _is_rating_number(match, text, labelled):
         number = match["number"].replace(",", ".")
         value = float(number) + (0.5 if match["half"] else 0.0)
