@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import pytest
+from sqlalchemy.engine import make_url
 from typer.testing import CliRunner
 
 from sidetrack.cli import app
@@ -26,6 +27,13 @@ def test_database_url_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     [
         ("SIDETRACK_DATABASE_URL", "not a url", "not a database URL"),
         ("SIDETRACK_DATABASE_URL", "mysql://root@localhost/x", "unsupported database 'mysql'"),
+        (
+            "SIDETRACK_DATABASE_URL",
+            "postgresql+psycopg2://me@db/x",
+            "unsupported driver 'psycopg2'",
+        ),
+        ("SIDETRACK_DATABASE_URL", "postgresql+asyncpg://me@db/x", "unsupported driver 'asyncpg'"),
+        ("SIDETRACK_DATABASE_URL", "sqlite+aiosqlite:///x.db", "unsupported driver 'aiosqlite'"),
         ("SIDETRACK_LOG_LEVEL", "loud", "must be one of"),
         ("SIDETRACK_SECRET_KEY", "hunter2", "not a Fernet key"),
     ],
@@ -40,6 +48,23 @@ def test_malformed_setting_names_the_setting(
     assert name in message
     assert complaint in message
     assert "\n" not in message
+
+
+@pytest.mark.parametrize(
+    "given",
+    [
+        "postgresql://me:p%40ss@db.example:5432/sidetrack",
+        "postgres://me:p%40ss@db.example:5432/sidetrack",
+    ],
+)
+def test_postgresql_without_a_driver_uses_psycopg(
+    monkeypatch: pytest.MonkeyPatch, given: str
+) -> None:
+    """SQLAlchemy would pick psycopg2 for these, which is not installed: a traceback at start."""
+    monkeypatch.setenv("SIDETRACK_DATABASE_URL", given)
+    url = get_settings().database_url
+    assert url == "postgresql+psycopg://me:p%40ss@db.example:5432/sidetrack"
+    assert make_url(url).get_dialect().driver == "psycopg"
 
 
 def test_cli_stops_with_one_line_and_nonzero_exit(
