@@ -92,3 +92,22 @@ def test_a_bad_secret_key_is_not_echoed(monkeypatch: pytest.MonkeyPatch) -> None
     with pytest.raises(SettingsError) as error:
         get_settings()
     assert "my-very-secret-passphrase" not in str(error.value)
+
+
+@pytest.mark.parametrize("command", [["db", "upgrade"], ["demo"], ["users", "create", "ann"]])
+@pytest.mark.parametrize("where", ["under a file", "no server"])
+def test_a_database_that_cannot_be_opened_stops_with_one_line(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, command: list[str], where: str
+) -> None:
+    if where == "under a file":
+        (tmp_path / "a-file").write_text("")
+        url = f"sqlite:///{tmp_path / 'a-file' / 'sidetrack.db'}"
+    else:  # nothing listens on port 1
+        url = "postgresql+psycopg://me:sekrit@127.0.0.1:1/sidetrack?connect_timeout=5"
+    monkeypatch.setenv("SIDETRACK_DATABASE_URL", url)
+    result = CliRunner().invoke(app, command)
+    assert result.exit_code == 2, result.output
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1, result.output
+    assert lines[0].startswith("error: cannot open the database SIDETRACK_DATABASE_URL=")
+    assert "sekrit" not in lines[0]
