@@ -188,6 +188,32 @@ def test_unknown_provider_refused_by_the_database(session: Session) -> None:
     )
 
 
+def test_unknown_week_phase_refused_by_the_database(session: Session) -> None:
+    insert = text(
+        "INSERT INTO weeks (id, label, phase, created_at, updated_at) "
+        "VALUES (:id, 'WEEK 900', 'voting', :now, :now)"
+    ).bindparams(bindparam("id", type_=Uuid()), bindparam("now", type_=UTCDateTime()))
+    refused(session, lambda: session.execute(insert, {"id": uuid.uuid4(), "now": utcnow()}))
+
+
+def test_unknown_listen_source_refused_by_the_database(session: Session) -> None:
+    user, track = create_user(session), create_track(session)
+    insert = text(
+        "INSERT INTO listen_events (user_id, played_at, track_id, source, created_at) "
+        "VALUES (:user_id, :now, :track_id, 'napster', :now)"
+    ).bindparams(
+        bindparam("user_id", type_=Uuid()),
+        bindparam("track_id", type_=Uuid()),
+        bindparam("now", type_=UTCDateTime()),
+    )
+    refused(
+        session,
+        lambda: session.execute(
+            insert, {"user_id": user.id, "track_id": track.id, "now": utcnow()}
+        ),
+    )
+
+
 # --- listens -----------------------------------------------------------------------------------
 
 

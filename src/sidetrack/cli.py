@@ -34,6 +34,23 @@ def load_settings() -> Settings:
         fail(str(error))
 
 
+def migrate(settings: Settings, revision: str = "head") -> None:
+    """Upgrade the database: the first time a command reaches it, so an unreachable or
+    unopenable database stops the command with one line instead of a traceback."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import OperationalError
+
+    from sidetrack.core.migrations import upgrade
+
+    try:
+        upgrade(settings.database_url, revision)
+    except (OperationalError, OSError) as error:
+        reason = error.orig if isinstance(error, OperationalError) else error
+        first_line = (str(reason).strip().splitlines() or [type(reason).__name__])[0]
+        where = make_url(settings.database_url).render_as_string(hide_password=True)
+        fail(f"cannot open the database SIDETRACK_DATABASE_URL={where}: {first_line}")
+
+
 @contextmanager
 def database_session() -> Iterator[Session]:
     """A migrated database and one transaction for a command.
@@ -42,10 +59,9 @@ def database_session() -> Iterator[Session]:
     """
     from sidetrack.core.db import make_engine, make_session_factory, transaction
     from sidetrack.core.errors import SidetrackError
-    from sidetrack.core.migrations import upgrade
 
     settings = load_settings()
-    upgrade(settings.database_url)
+    migrate(settings)
     engine = make_engine(settings.database_url)
     try:
         with transaction(make_session_factory(engine)) as session:
@@ -61,10 +77,8 @@ def db_upgrade(
     revision: Annotated[str, typer.Argument(help="Target revision.")] = "head",
 ) -> None:
     """Migrate the database to the latest schema (or to REVISION)."""
-    from sidetrack.core.migrations import upgrade
-
     settings = load_settings()
-    upgrade(settings.database_url, revision)
+    migrate(settings, revision)
     typer.echo(f"database at {revision}")
 
 
@@ -72,17 +86,18 @@ def db_upgrade(
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
-    migrate: Annotated[bool, typer.Option(help="Upgrade the database first.")] = True,
+    upgrade_first: Annotated[
+        bool, typer.Option("--migrate/--no-migrate", help="Upgrade the database first.")
+    ] = True,
 ) -> None:
     """Serve the web app and API."""
     import uvicorn
 
     from sidetrack.app import create_app
-    from sidetrack.core.migrations import upgrade
 
     settings = load_settings()
-    if migrate:
-        upgrade(settings.database_url)
+    if upgrade_first:
+        migrate(settings)
     uvicorn.run(create_app(settings), host=host, port=port, log_level=settings.log_level.lower())
 
 
@@ -226,13 +241,12 @@ def import_listens_command(
     from sidetrack.connectors.files import ReadReport, read_listens
     from sidetrack.core.db import make_engine, make_session_factory, transaction
     from sidetrack.core.errors import SidetrackError
-    from sidetrack.core.migrations import upgrade
     from sidetrack.listening.service import summarize
     from sidetrack.listening.tasks import import_listens
     from sidetrack.users.service import get_user_by_handle
 
     settings = load_settings()
-    upgrade(settings.database_url)
+    migrate(settings)
     factory = make_session_factory(make_engine(settings.database_url))
     try:
         with transaction(factory) as session:

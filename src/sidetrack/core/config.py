@@ -11,6 +11,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 DATA_DIR = Path(user_data_dir("sidetrack", appauthor=False))
+# The one installed driver of each supported database.
+SUPPORTED_DRIVERS = {"sqlite": "pysqlite", "postgresql": "psycopg"}
 
 
 class Settings(BaseSettings):
@@ -40,11 +42,21 @@ class Settings(BaseSettings):
             raise ValueError(
                 "not a database URL; expected sqlite:///PATH or postgresql+psycopg://USER@HOST/DB"
             ) from None
-        if url.get_backend_name() not in {"sqlite", "postgresql"}:
+        backend, _, driver = url.drivername.partition("+")
+        if backend == "postgres":  # the scheme Heroku and others hand out
+            backend = "postgresql"
+        if backend not in SUPPORTED_DRIVERS:
+            raise ValueError(f"unsupported database '{backend}'; use sqlite or postgresql")
+        supported = SUPPORTED_DRIVERS[backend]
+        if driver and driver != supported:
             raise ValueError(
-                f"unsupported database '{url.get_backend_name()}'; use sqlite or postgresql"
+                f"unsupported driver '{driver}' for {backend}; "
+                f"use {backend}+{supported}:// (or {backend}://)"
             )
-        return value
+        if backend == "sqlite" or url.drivername == f"{backend}+{supported}":
+            return value
+        # postgresql:// names no driver, and SQLAlchemy's default (psycopg2) is not installed.
+        return url.set(drivername=f"{backend}+{supported}").render_as_string(hide_password=False)
 
     @field_validator("secret_key")
     @classmethod
