@@ -360,7 +360,9 @@ def tally_week(session: Session, week_id: uuid.UUID) -> Tally:
     candidates = [
         Candidate(nomination_id=row.id, nominated_at=row.created_at)
         for row in session.execute(
-            select(Nomination.id, Nomination.created_at).where(Nomination.week_id == week_id)
+            select(Nomination.id, Nomination.created_at)
+            .where(Nomination.week_id == week_id)
+            .order_by(Nomination.created_at, Nomination.id)
         )
     ]
     votes = session.execute(
