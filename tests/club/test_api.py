@@ -278,10 +278,15 @@ def test_self_votes_and_double_ranks_are_refused(
     advance(client, bot, week_id, "close-nominations")
     response = vote(client, bot, week_id, "Ann", own["id"], 1)
     assert response.status_code == 422
-    assert "nomination_id" in response.json()["error"]["details"]
+    assert response.json()["error"]["details"]["fields"] == {
+        "nomination_id": "your own nomination"
+    }
     assert vote(client, bot, week_id, "Ann", other["id"], 1).status_code == 201
     response = vote(client, bot, week_id, "Ann", other["id"], 2)
     assert response.status_code == 422
+    assert response.json()["error"]["details"]["fields"] == {
+        "nomination_id": "already your choice of rank 1"
+    }
     assert count(session, Vote) == 1
 
 

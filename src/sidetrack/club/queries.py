@@ -416,9 +416,9 @@ def gallery_filters(session: Session) -> GalleryFilters:
 
 def require_page(limit: int, offset: int) -> None:
     if not 1 <= limit <= 100:
-        raise InvalidInput("limit is 1 to 100", details={"limit": limit})
+        raise InvalidInput("limit is 1 to 100", details={"fields": {"limit": "1 to 100"}})
     if offset < 0:
-        raise InvalidInput("offset is 0 or more", details={"offset": offset})
+        raise InvalidInput("offset is 0 or more", details={"fields": {"offset": "0 or more"}})
 
 
 # --- statistics ------------------------------------------------------------------------------

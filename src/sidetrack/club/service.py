@@ -134,7 +134,7 @@ def normalize_decade(text: str) -> str:
     if match is None:
         raise InvalidInput(
             f"'{text}' is not a decade; write it like 1990s or 90s",
-            details={"decade": "expected a decade like 1990s or 90s"},
+            details={"fields": {"decade": "expected a decade like 1990s or 90s"}},
         )
     century = match["century"] or ("20" if match["decade"] in "012" else "19")
     return f"{century}{match['decade']}0s"
@@ -238,11 +238,12 @@ def withdraw_nomination(
         if member is None:
             raise InvalidInput(
                 "Name the member withdrawing the nomination",
-                details={"user": "discord_id or user_id"},
+                details={"fields": {"user": "discord_id or user_id"}},
             )
         if nomination.user_id != member.id:
             raise InvalidInput(
-                "Only the nominator can withdraw a nomination", details={"user": "not nominator"}
+                "Only the nominator can withdraw a nomination",
+                details={"fields": {"user": "not the nominator"}},
             )
         _require_phase(get_week(session, week_id), NOMINATION_PHASES, "Withdrawals", False)
     if get_week(session, week_id).winner_nomination_id == nomination.id:
@@ -261,7 +262,7 @@ def _week_nomination(session: Session, week_id: uuid.UUID, nomination_id: uuid.U
     if nomination is None or nomination.week_id != week_id:
         raise InvalidInput(
             f"Nomination {nomination_id} is not one of this week's",
-            details={"nomination_id": "not a nomination of this week"},
+            details={"fields": {"nomination_id": "not a nomination of this week"}},
         )
     return nomination
 
@@ -325,14 +326,16 @@ def cast_vote(
 ) -> Vote:
     """A member's 1st (rank 1) or 2nd (rank 2) choice; casting a rank again replaces it."""
     if rank not in (1, 2):
-        raise InvalidInput("rank is 1 (first choice) or 2 (second choice)", details={"rank": rank})
+        raise InvalidInput(
+            "rank is 1 (first choice) or 2 (second choice)", details={"fields": {"rank": "1 or 2"}}
+        )
     week = get_week(session, week_id)
     _require_phase(week, VOTING_PHASES, "Votes", organiser)
     nomination = _week_nomination(session, week_id, nomination_id)
     if nomination.user_id == member.id:
         raise InvalidInput(
             "You cannot vote for your own nomination",
-            details={"nomination_id": "your own nomination"},
+            details={"fields": {"nomination_id": "your own nomination"}},
         )
     mine = {
         vote.rank: vote
@@ -344,7 +347,7 @@ def cast_vote(
     if other is not None and other.nomination_id == nomination_id:
         raise InvalidInput(
             "Your first and second choices must be different albums",
-            details={"nomination_id": f"already your choice of rank {other.rank}"},
+            details={"fields": {"nomination_id": f"already your choice of rank {other.rank}"}},
         )
     vote = mine.get(rank)
     if vote is None:
@@ -410,7 +413,8 @@ def submit_rating(
     """Rate the week's winner (1.0–5.0 in half steps); re-sending updates. (row, created)."""
     if not (1.0 <= value <= 5.0 and (value * 2).is_integer()):
         raise InvalidInput(
-            "A rating is 1.0 to 5.0 in half steps", details={"value": "1.0–5.0 in 0.5 steps"}
+            "A rating is 1.0 to 5.0 in half steps",
+            details={"fields": {"value": "1.0–5.0 in 0.5 steps"}},
         )
     week = get_week(session, week_id)
     _require_phase(week, RATING_PHASES, "Ratings", organiser)
