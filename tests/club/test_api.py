@@ -7,10 +7,12 @@ import zlib
 from typing import Any
 
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, func, select
+from sqlalchemy.orm import Session, sessionmaker
 
+from sidetrack.app import create_app
 from sidetrack.club.models import Nomination, Rating, Vote
+from sidetrack.core.config import Settings
 
 Headers = dict[str, str]
 
@@ -278,9 +280,7 @@ def test_self_votes_and_double_ranks_are_refused(
     advance(client, bot, week_id, "close-nominations")
     response = vote(client, bot, week_id, "Ann", own["id"], 1)
     assert response.status_code == 422
-    assert response.json()["error"]["details"]["fields"] == {
-        "nomination_id": "your own nomination"
-    }
+    assert response.json()["error"]["details"]["fields"] == {"nomination_id": "your own nomination"}
     assert vote(client, bot, week_id, "Ann", other["id"], 1).status_code == 201
     response = vote(client, bot, week_id, "Ann", other["id"], 2)
     assert response.status_code == 422
@@ -397,3 +397,30 @@ def test_unknown_week_is_a_404_with_the_error_body(client: TestClient) -> None:
     response = client.get("/api/club/weeks/not-a-uuid")
     assert response.status_code == 422
     assert "week_id" in response.json()["error"]["details"]["fields"]
+
+
+def test_a_week_links_its_discord_threads_once_the_server_is_known(
+    connection: Connection, bot: Headers
+) -> None:
+    thread_ids = {"nominations_thread_id": "1300000000000000001", "poll_thread_id": 2**62}
+    for guild_id, links in [
+        (None, {"nominations": None, "poll": None, "winner": None, "ratings": None}),
+        (
+            "1200000000000000000",
+            {
+                "nominations": "https://discord.com/channels/1200000000000000000/1300000000000000001",
+                "poll": f"https://discord.com/channels/1200000000000000000/{2**62}",
+                "winner": None,
+                "ratings": None,
+            },
+        ),
+    ]:
+        settings = Settings(database_url="sqlite://", discord_guild_id=guild_id)
+        factory = sessionmaker(
+            bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+        )
+        with TestClient(create_app(settings, factory)) as client:
+            week = start_week(client, bot, week_number=None, **thread_ids)
+            assert week["discord_links"] == links
+            read = client.get(f"/api/club/weeks/{week['id']}").json()
+            assert read["discord_links"] == links

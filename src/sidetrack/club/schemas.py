@@ -379,8 +379,21 @@ class WeekList(BaseModel):
     offset: int
 
 
+class DiscordLinks(BaseModel):
+    """Links to the week's Discord threads."""
+
+    nominations: str | None
+    poll: str | None
+    winner: str | None
+    ratings: str | None
+
+
 class WeekDetail(WeekFields):
     winner: NominationDetail | None
+    discord_links: DiscordLinks = Field(
+        description="https://discord.com/channels/… for each thread; null while the thread "
+        "is unknown or the server has no SIDETRACK_DISCORD_GUILD_ID."
+    )
     winner_override_by: str | None
     winner_override_at: AwareDatetime | None
     winner_override_reason: str | None
