@@ -1075,6 +1075,17 @@ def test_a_correction_touches_only_the_tags_it_names(session: Session) -> None:
     assert read(session, Nomination.album_id, a) == album
 
 
+def test_a_correction_tidies_its_tags_as_a_nomination_does(session: Session) -> None:
+    _, (a, *_) = poll_week(session)
+    a.genre, a.country = "Rock", "UK"
+    session.flush()
+
+    service.correct_nomination(session, a.id, genre="  Art   Pop ", country="   ")
+
+    assert read(session, Nomination.genre, a) == "Art Pop"
+    assert read(session, Nomination.country, a) is None
+
+
 def test_correcting_the_winner_follows_its_album_and_ratings(session: Session) -> None:
     week, (winner, other) = decided_week(session)
     rating, _ = service.submit_rating(session, week.id, create_user(session), 4.0)

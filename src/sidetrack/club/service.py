@@ -204,13 +204,18 @@ def submit_nomination(
             created = True
     nomination.pitch = pitch
     nomination.pitch_track_url = pitch_track_url
-    nomination.genre = " ".join(genre.split()) if genre else None
+    nomination.genre = _tidy_tag(genre)
     nomination.decade = decade
-    nomination.country = " ".join(country.split()) if country else None
+    nomination.country = _tidy_tag(country)
     if genre:
         _tag_album(session, album.id, genre)
     session.flush()
     return nomination, created
+
+
+def _tidy_tag(text: str | None) -> str | None:
+    """A nominator's tag with its spaces collapsed; nothing but spaces is no tag."""
+    return (" ".join(text.split()) or None) if text else None
 
 
 def _tag_album(session: Session, album_id: uuid.UUID, genre: str) -> None:
@@ -300,14 +305,15 @@ def correct_nomination(
             # As in override_winner: the week's ratings rate its winner's album.
             for rating in session.scalars(select(Rating).where(Rating.week_id == week.id)):
                 rating.album_id = album.id
+    # Tidied as a nomination's own tags are.
     if "genre" in tags:
-        nomination.genre = tags["genre"]
-        if tags["genre"]:
-            _tag_album(session, nomination.album_id, tags["genre"])
+        nomination.genre = _tidy_tag(tags["genre"])
+        if nomination.genre:
+            _tag_album(session, nomination.album_id, nomination.genre)
     if "decade" in tags:
         nomination.decade = tags["decade"] or None
     if "country" in tags:
-        nomination.country = tags["country"]
+        nomination.country = _tidy_tag(tags["country"])
     session.flush()
     return nomination
 
