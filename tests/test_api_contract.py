@@ -48,11 +48,29 @@ from sidetrack.users.service import create_api_token, find_or_create_discord_mem
 
 # The operations under contract: the club, members, and the health check.
 CONTRACT_PATHS = r"^/api/(club|users)(/|$)|^/health$"
+
+
+@schemathesis.check
+def invalid_input_names_its_fields(
+    _ctx: Any, response: schemathesis.Response, _case: schemathesis.Case
+) -> None:
+    """A 422, from validation or from a service's rule alike, maps each bad field to what is
+    wrong with it in `details.fields`, as docs/club-api.md promises."""
+    if response.status_code != 422:
+        return
+    error = response.json()["error"]
+    fields = error["details"].get("fields")
+    assert error["code"] == "invalid", error
+    assert isinstance(fields, dict) and fields, error
+    assert all(isinstance(name, str) and isinstance(why, str) for name, why in fields.items())
+
+
 CHECKS = [
     not_a_server_error,
     status_code_conformance,
     content_type_conformance,
     response_schema_conformance,
+    invalid_input_names_its_fields,
 ]
 # The bot and an organiser; each request goes as one of them (chosen reproducibly).
 CALLERS = {"bot": "club:write", "organiser": "club:admin"}

@@ -7,10 +7,14 @@ import zlib
 from typing import Any
 
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, func, select
+from sqlalchemy.orm import Session, sessionmaker
 
+from sidetrack.app import create_app
+from sidetrack.catalog.models import Album
 from sidetrack.club.models import Nomination, Rating, Vote
+from sidetrack.core.config import Settings
+from sidetrack.users.models import LinkedAccount, User
 
 Headers = dict[str, str]
 
@@ -204,28 +208,143 @@ def test_a_whole_week_with_an_exact_tie_decided_by_the_earliest_nomination(
     assert client.get("/api/club/weeks").json()["items"][0]["winner"]["id"] == n2["id"]
 
 
-def test_a_points_tie_is_decided_by_first_place_votes(client: TestClient, bot: Headers) -> None:
+def test_a_whole_week_with_a_points_tie_decided_by_first_place_votes(
+    client: TestClient, bot: Headers
+) -> None:
     week_id = start_week(client, bot)["id"]
     m1 = nominate(client, bot, week_id, "Ann", "Blonde", "Frank Ocean")
-    m2 = nominate(client, bot, week_id, "Ben", "Aquemini", "OutKast")
+    m2 = nominate(
+        client,
+        bot,
+        week_id,
+        "Ben",
+        "Aquemini",
+        "OutKast",
+        genre="Hip Hop",
+        decade="90's",
+        country="US",
+    )
     m3 = nominate(client, bot, week_id, "Cat", "Vespertine", "Björk")
+    m4 = nominate(client, bot, week_id, "Dan", "Maggot Brain", "Funkadelic")
     advance(client, bot, week_id, "close-nominations")
-    ballots = {"Ann": (m2, m3), "Ben": (m3, m1), "Cat": (m2, m1), "Dan": (m1, m3)}
+    ballots = {  # voter: (1st choice, 2nd choice); Eve nominated nothing
+        "Ann": (m2, m3),
+        "Ben": (m3, m1),
+        "Cat": (m2, m1),
+        "Dan": (m1, m2),
+        "Eve": (m4, m1),
+    }
     for voter, (first, second) in ballots.items():
-        vote(client, bot, week_id, voter, first["id"], 1)
-        vote(client, bot, week_id, voter, second["id"], 2)
-    # M1: 1st Dan = 2; 2nd Ben, Cat = 2 → 4 (1 first)
-    # M2: 1st Ann, Cat = 4              → 4 (2 firsts) ← wins on first places
-    # M3: 1st Ben = 2; 2nd Ann, Dan = 2 → 4 (1 first); M1 and M3 share position 2.
+        assert vote(client, bot, week_id, voter, first["id"], 1).status_code == 201
+        assert vote(client, bot, week_id, voter, second["id"], 2).status_code == 201
+    # M1 Blonde:     1st Dan = 2;       2nd Ben, Cat, Eve = 3 → 5 points (1 first, 3 seconds)
+    # M2 Aquemini:   1st Ann, Cat = 4;  2nd Dan = 1           → 5 points (2 firsts, 1 second)
+    # M3 Vespertine: 1st Ben = 2;       2nd Ann = 1           → 3 points (1, 1)
+    # M4 Maggot:     1st Eve = 2                              → 2 points (1, 0)
+    # M1 and M2 tie on points; M2 has more first places and wins, though M1 came first.
     closed = advance(client, bot, week_id, "close-poll")
     poll = closed["poll"]
     assert closed["winner"]["id"] == m2["id"]
+    assert [
+        (
+            row["nomination_id"],
+            row["points"],
+            row["first_place_votes"],
+            row["second_place_votes"],
+            row["position"],
+        )
+        for row in poll["results"]
+    ] == [
+        (m2["id"], 5, 2, 1, 1),
+        (m1["id"], 5, 1, 3, 2),
+        (m3["id"], 3, 1, 1, 3),
+        (m4["id"], 2, 1, 0, 4),
+    ]
+    assert poll["winner_nomination_id"] == m2["id"]
     assert poll["tie"] is False
+    assert poll["tied_nomination_ids"] == []
     assert poll["tie_break"] == "first_place_votes"
-    positions = {row["nomination_id"]: row["position"] for row in poll["results"]}
-    assert positions == {m2["id"]: 1, m1["id"]: 2, m3["id"]: 2}
-    assert {row["points"] for row in poll["results"]} == {4}
-    assert poll["voter_count"] == 4
+    assert poll["voter_count"] == 5
+    assert poll["final"] is True
+    # The poll is closed: a late vote is refused.
+    assert vote(client, bot, week_id, "Eve", m3["id"], 1).status_code == 409
+
+    advance(client, bot, week_id, "open-ratings")
+    for rater, value in {"Ann": 4.5, "Cat": 3.0, "Dan": 2.5, "Eve": 2.5}.items():
+        response = client.post(
+            f"/api/club/weeks/{week_id}/ratings",
+            json={"user": member(rater), "value": value},
+            headers=bot,
+        )
+        assert response.status_code == 201, response.text
+    # Sum 4.5 + 3.0 + 2.5 + 2.5 = 12.5; 12.5 / 4 = 3.125 → 3.13 rounded half-up (a float's
+    # round() says 3.12). Sorted 2.5, 2.5, 3.0, 4.5: median (2.5 + 3.0) / 2 = 2.75.
+    summary = client.get(f"/api/club/weeks/{week_id}/ratings/summary").json()
+    assert summary == {
+        "average": 3.13,
+        "median": 2.75,
+        "count": 4,
+        "histogram": {
+            "1.0": 0,
+            "1.5": 0,
+            "2.0": 0,
+            "2.5": 2,
+            "3.0": 1,
+            "3.5": 0,
+            "4.0": 0,
+            "4.5": 1,
+            "5.0": 0,
+        },
+    }
+    assert advance(client, bot, week_id, "close")["phase"] == "closed"
+
+    # The club's statistics, from this one week.
+    stats = client.get("/api/club/stats").json()
+    assert stats["totals"] == {
+        "weeks_closed": 1,
+        "nominations": 4,
+        "votes": 10,  # five ballots of two
+        "ratings": 4,
+        "members": 5,
+    }
+    assert stats["winners_by_genre"] == [{"name": "Hip Hop", "count": 1}]
+    assert stats["winners_by_decade"] == [{"name": "1990s", "count": 1}]
+    assert stats["winners_by_country"] == [{"name": "US", "count": 1}]
+    # Most nominations, then wins, then ratings given, then name.
+    assert [
+        (
+            s["member"]["display_name"],
+            s["nominations"],
+            s["wins"],
+            s["ratings_given"],
+            s["average_given"],
+        )
+        for s in stats["members"]
+    ] == [
+        ("Ben", 1, 1, 0, None),
+        ("Ann", 1, 0, 1, 4.5),
+        ("Cat", 1, 0, 1, 3.0),
+        ("Dan", 1, 0, 1, 2.5),
+        ("Eve", 0, 0, 1, 2.5),
+    ]
+    [famous] = stats["hall_of_fame"]  # four ratings: at least the three it takes
+    assert (famous["nomination_id"], famous["rating_average"], famous["rating_count"]) == (
+        m2["id"],
+        3.13,
+        4,
+    )
+
+    ben = client.get(f"/api/users/{m2['nominator']['id']}/club").json()
+    assert (ben["nominations_total"], ben["wins"], ben["ratings_given"]) == (1, 1, 0)
+    assert ben["average_given"] is None
+    assert (ben["winning_picks_average"], ben["winning_picks_ratings"]) == (3.13, 4)
+    assert [(n["id"], n["won"], n["decade"]) for n in ben["nominations"]] == [
+        (m2["id"], True, "1990s")
+    ]
+    ann = client.get(f"/api/users/{m1['nominator']['id']}/club").json()
+    assert (ann["nominations_total"], ann["wins"], ann["ratings_given"]) == (1, 0, 1)
+    assert ann["average_given"] == 4.5
+    assert [(r["value"], r["album"]["title"]) for r in ann["ratings"]] == [(4.5, "Aquemini")]
 
 
 def test_casting_a_rank_again_replaces_it(
@@ -278,10 +397,13 @@ def test_self_votes_and_double_ranks_are_refused(
     advance(client, bot, week_id, "close-nominations")
     response = vote(client, bot, week_id, "Ann", own["id"], 1)
     assert response.status_code == 422
-    assert "nomination_id" in response.json()["error"]["details"]
+    assert response.json()["error"]["details"]["fields"] == {"nomination_id": "your own nomination"}
     assert vote(client, bot, week_id, "Ann", other["id"], 1).status_code == 201
     response = vote(client, bot, week_id, "Ann", other["id"], 2)
     assert response.status_code == 422
+    assert response.json()["error"]["details"]["fields"] == {
+        "nomination_id": "already your choice of rank 1"
+    }
     assert count(session, Vote) == 1
 
 
@@ -392,3 +514,47 @@ def test_unknown_week_is_a_404_with_the_error_body(client: TestClient) -> None:
     response = client.get("/api/club/weeks/not-a-uuid")
     assert response.status_code == 422
     assert "week_id" in response.json()["error"]["details"]["fields"]
+
+
+def test_a_week_links_its_discord_threads_once_the_server_is_known(
+    connection: Connection, bot: Headers
+) -> None:
+    thread_ids = {"nominations_thread_id": "1300000000000000001", "poll_thread_id": 2**62}
+    for guild_id, links in [
+        (None, {"nominations": None, "poll": None, "winner": None, "ratings": None}),
+        (
+            "1200000000000000000",
+            {
+                "nominations": "https://discord.com/channels/1200000000000000000/1300000000000000001",
+                "poll": f"https://discord.com/channels/1200000000000000000/{2**62}",
+                "winner": None,
+                "ratings": None,
+            },
+        ),
+    ]:
+        settings = Settings(database_url="sqlite://", discord_guild_id=guild_id)
+        factory = sessionmaker(
+            bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+        )
+        with TestClient(create_app(settings, factory)) as client:
+            week = start_week(client, bot, week_number=None, **thread_ids)
+            assert week["discord_links"] == links
+            read = client.get(f"/api/club/weeks/{week['id']}").json()
+            assert read["discord_links"] == links
+
+
+def test_a_refused_nomination_leaves_no_member_and_no_album_behind(
+    client: TestClient, bot: Headers, session: Session
+) -> None:
+    week_id = start_week(client, bot)["id"]
+    nominate(client, bot, week_id, "Ann", "Blonde", "Frank Ocean")
+    advance(client, bot, week_id, "close-nominations")
+    people, albums = count(session, User), count(session, Album)
+    # A member never seen before nominates a new album after nominations closed.
+    body = {"user": member("Zed"), "album": {"title": "Debut", "artist_name": "Björk"}}
+    response = client.post(f"/api/club/weeks/{week_id}/nominations", json=body, headers=bot)
+    assert response.status_code == 409
+    assert response.json()["error"]["details"] == {"phase": "poll"}
+    assert (count(session, User), count(session, Album)) == (people, albums)
+    assert count(session, LinkedAccount) == 1  # Ann's
+    assert count(session, Nomination) == 1

@@ -444,3 +444,17 @@ def test_histogram_counts_sum_to_count(values: list[float]) -> None:
         assert min(values) <= summary.average <= max(values)
         assert min(values) <= summary.median <= max(values)
         assert summary.average == round(summary.average, 2)
+
+
+def test_an_exact_tie_of_nominations_made_in_one_instant_is_decided_the_same_in_any_order() -> None:
+    # A coarse clock can give two nominations the same time; the tie-break must not then
+    # depend on the order the database happens to return them in.
+    a, b = (Candidate(uuid.uuid4(), T0) for _ in range(2))
+    voter = uuid.uuid4()
+    votes = [*ballot(voter, a), *ballot(uuid.uuid4(), b)]
+    # A: 1 first → 2; B: 1 first → 2; an exact tie at the same instant.
+    forward = tally_poll([a, b], votes)
+    backward = tally_poll([b, a], list(reversed(votes)))
+    assert forward == backward
+    assert forward.tie is True
+    assert forward.winner_nomination_id == min(a.nomination_id, b.nomination_id)

@@ -42,6 +42,9 @@ NOT_RATING = [WeekPhase.NOMINATIONS, WeekPhase.POLL, WeekPhase.CLOSED]
 # --- helpers -------------------------------------------------------------------------------------
 
 
+NOT_THIS_WEEKS = "not a nomination of this week"
+
+
 def count(session: Session, model: Any, *where: Any) -> int:
     return session.scalar(select(func.count()).select_from(model).where(*where)) or 0
 
@@ -347,7 +350,7 @@ def test_a_nomination_with_a_bad_decade_is_refused_and_nothing_written(session: 
         service.submit_nomination(session, week.id, member, ref(), genre="Rock", decade="nineties")
 
     assert "nineties" in caught.value.message
-    assert "decade" in caught.value.details
+    assert "decade" in caught.value.details["fields"]
     assert count(session, Nomination) == nominations
     assert count(session, Album) == albums
     assert count(session, GenreTag) == 0
@@ -400,7 +403,7 @@ def test_only_the_nominator_may_withdraw(session: Session) -> None:
     with pytest.raises(InvalidInput) as caught:
         service.withdraw_nomination(session, week.id, nomination.id, create_user(session))
 
-    assert caught.value.details == {"user": "not nominator"}
+    assert caught.value.details == {"fields": {"user": "not the nominator"}}
     assert "nominator" in caught.value.message
     assert count(session, Nomination, Nomination.id == nomination.id) == 1
 
@@ -454,7 +457,7 @@ def test_withdrawing_another_weeks_nomination_is_refused(session: Session) -> No
     for member in (None, session.get_one(User, elsewhere.user_id)):
         with pytest.raises(InvalidInput) as caught:
             service.withdraw_nomination(session, week.id, elsewhere.id, member)
-        assert caught.value.details == {"nomination_id": "not a nomination of this week"}
+        assert caught.value.details == {"fields": {"nomination_id": NOT_THIS_WEEKS}}
     assert count(session, Nomination, Nomination.id == elsewhere.id) == 1
 
 
@@ -679,7 +682,7 @@ def test_what_is_not_a_decade_is_refused(given: str) -> None:
         service.normalize_decade(given)
 
     assert f"'{given}'" in caught.value.message
-    assert "decade" in caught.value.details
+    assert "decade" in caught.value.details["fields"]
 
 
 # --- votes ---------------------------------------------------------------------------------------
@@ -706,7 +709,7 @@ def test_a_vote_rank_is_1_or_2(session: Session, rank: int) -> None:
     with pytest.raises(InvalidInput) as caught:
         service.cast_vote(session, week.id, create_user(session), a.id, rank)
 
-    assert caught.value.details == {"rank": rank}
+    assert caught.value.details == {"fields": {"rank": "1 or 2"}}
     assert count(session, Vote) == 0
 
 
@@ -741,7 +744,7 @@ def test_both_ranks_on_one_nomination_are_refused(session: Session) -> None:
     with pytest.raises(InvalidInput) as caught:
         service.cast_vote(session, week.id, voter, a.id, 2)
 
-    assert caught.value.details == {"nomination_id": "already your choice of rank 1"}
+    assert caught.value.details == {"fields": {"nomination_id": "already your choice of rank 1"}}
     assert count(session, Vote, Vote.user_id == voter.id) == 1
 
     # Nor may a replacement put the second choice on the first choice's nomination.
@@ -759,7 +762,7 @@ def test_voting_for_your_own_nomination_is_refused(session: Session) -> None:
     for organiser in (False, True):
         with pytest.raises(InvalidInput) as caught:
             service.cast_vote(session, week.id, nominator, a.id, 1, organiser=organiser)
-        assert caught.value.details == {"nomination_id": "your own nomination"}
+        assert caught.value.details == {"fields": {"nomination_id": "your own nomination"}}
     assert count(session, Vote) == 0
 
 
@@ -771,7 +774,7 @@ def test_a_vote_must_be_for_a_nomination_of_the_week(session: Session) -> None:
     for nomination_id in (elsewhere.id, uuid.uuid4()):
         with pytest.raises(InvalidInput) as caught:
             service.cast_vote(session, week.id, voter, nomination_id, 1)
-        assert caught.value.details == {"nomination_id": "not a nomination of this week"}
+        assert caught.value.details == {"fields": {"nomination_id": NOT_THIS_WEEKS}}
         assert str(nomination_id) in caught.value.message
     assert count(session, Vote) == 0
     assert other_week.id != week.id
@@ -890,7 +893,7 @@ def test_ratings_off_the_half_steps_are_refused(session: Session, value: float) 
     with pytest.raises(InvalidInput):
         service.submit_rating(session, week.id, create_user(session), value)
 
-    assert caught.value.details == {"value": "1.0–5.0 in 0.5 steps"}
+    assert caught.value.details == {"fields": {"value": "1.0–5.0 in 0.5 steps"}}
     assert "half steps" in caught.value.message
     assert count(session, Rating) == 1
     assert read(session, Rating.value, kept) == 3.0
@@ -992,7 +995,7 @@ def test_the_override_must_name_a_nomination_of_the_week(session: Session) -> No
     with pytest.raises(InvalidInput) as caught:
         service.override_winner(session, week.id, elsewhere.id, "alice", "why not")
 
-    assert caught.value.details == {"nomination_id": "not a nomination of this week"}
+    assert caught.value.details == {"fields": {"nomination_id": NOT_THIS_WEEKS}}
     assert read(session, Week.winner_nomination_id, week) == winner.id
     assert read(session, Week.winner_album_id, week) == winner.album_id
     assert read(session, Week.winner_override_by, week) is None
@@ -1070,6 +1073,17 @@ def test_a_correction_touches_only_the_tags_it_names(session: Session) -> None:
     assert read(session, Nomination.decade, a) == "1990s"
     assert read(session, Nomination.country, a) == "Wales"
     assert read(session, Nomination.album_id, a) == album
+
+
+def test_a_correction_tidies_its_tags_as_a_nomination_does(session: Session) -> None:
+    _, (a, *_) = poll_week(session)
+    a.genre, a.country = "Rock", "UK"
+    session.flush()
+
+    service.correct_nomination(session, a.id, genre="  Art   Pop ", country="   ")
+
+    assert read(session, Nomination.genre, a) == "Art Pop"
+    assert read(session, Nomination.country, a) is None
 
 
 def test_correcting_the_winner_follows_its_album_and_ratings(session: Session) -> None:

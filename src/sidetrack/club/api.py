@@ -3,7 +3,7 @@
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Depends, Query, Request, Response, status
 
 from sidetrack.club import queries, service
 from sidetrack.club.schemas import (
@@ -42,6 +42,15 @@ READ_ERRORS = error_responses(404)
 WRITE_ERRORS = error_responses(401, 403, 404, 409)
 
 
+def _guild_id(request: Request) -> str | None:
+    """The club's Discord server, so a week's thread ids become links."""
+    guild_id: str | None = request.app.state.settings.discord_guild_id
+    return guild_id
+
+
+GuildId = Annotated[str | None, Depends(_guild_id)]
+
+
 def _organiser(token: ApiToken) -> bool:
     return "club:admin" in token.scopes
 
@@ -60,9 +69,11 @@ def _album_ref(album: Any) -> AlbumRef:
 
 
 @router.post("/weeks", status_code=status.HTTP_201_CREATED, responses=WRITE_ERRORS)
-def create_week(body: WeekCreate, session: DbSession, token: ClubWriter) -> WeekDetail:
+def create_week(
+    body: WeekCreate, session: DbSession, token: ClubWriter, guild: GuildId
+) -> WeekDetail:
     week = service.create_week(session, organiser=_organiser(token), **body.model_dump())
-    return queries.week_detail(session, week.id)
+    return queries.week_detail(session, week.id, guild)
 
 
 @router.get("/weeks", responses=error_responses())
@@ -94,53 +105,61 @@ def list_weeks(
 
 
 @router.get("/weeks/current", responses=READ_ERRORS)
-def current_week(session: DbSession) -> WeekDetail:
+def current_week(session: DbSession, guild: GuildId) -> WeekDetail:
     """The newest week that is not closed."""
     week = queries.current_week(session)
     if week is None:
         raise NotFound("No week is running", details={"week": "none running"})
-    return queries.week_detail(session, week.id)
+    return queries.week_detail(session, week.id, guild)
 
 
 @router.get("/weeks/{week_id}", responses=READ_ERRORS)
-def get_week(week_id: uuid.UUID, session: DbSession) -> WeekDetail:
-    return queries.week_detail(session, week_id)
+def get_week(week_id: uuid.UUID, session: DbSession, guild: GuildId) -> WeekDetail:
+    return queries.week_detail(session, week_id, guild)
 
 
 @router.patch("/weeks/{week_id}", responses=WRITE_ERRORS)
 def update_week(
-    week_id: uuid.UUID, body: WeekUpdate, session: DbSession, _token: ClubWriter
+    week_id: uuid.UUID, body: WeekUpdate, session: DbSession, _token: ClubWriter, guild: GuildId
 ) -> WeekDetail:
     service.update_week(session, week_id, **body.model_dump(exclude_unset=True))
-    return queries.week_detail(session, week_id)
+    return queries.week_detail(session, week_id, guild)
 
 
 @router.post("/weeks/{week_id}/close-nominations", responses=WRITE_ERRORS)
-def close_nominations(week_id: uuid.UUID, session: DbSession, _token: ClubWriter) -> WeekDetail:
+def close_nominations(
+    week_id: uuid.UUID, session: DbSession, _token: ClubWriter, guild: GuildId
+) -> WeekDetail:
     """nominations → poll."""
     service.close_nominations(session, week_id)
-    return queries.week_detail(session, week_id)
+    return queries.week_detail(session, week_id, guild)
 
 
 @router.post("/weeks/{week_id}/close-poll", responses=WRITE_ERRORS)
-def close_poll(week_id: uuid.UUID, session: DbSession, _token: ClubWriter) -> WeekDetail:
+def close_poll(
+    week_id: uuid.UUID, session: DbSession, _token: ClubWriter, guild: GuildId
+) -> WeekDetail:
     """poll → discussion; the tally's winner is recorded (a tie: the earliest nomination)."""
     service.close_poll(session, week_id)
-    return queries.week_detail(session, week_id)
+    return queries.week_detail(session, week_id, guild)
 
 
 @router.post("/weeks/{week_id}/open-ratings", responses=WRITE_ERRORS)
-def open_ratings(week_id: uuid.UUID, session: DbSession, _token: ClubWriter) -> WeekDetail:
+def open_ratings(
+    week_id: uuid.UUID, session: DbSession, _token: ClubWriter, guild: GuildId
+) -> WeekDetail:
     """discussion → ratings."""
     service.open_ratings(session, week_id)
-    return queries.week_detail(session, week_id)
+    return queries.week_detail(session, week_id, guild)
 
 
 @router.post("/weeks/{week_id}/close", responses=WRITE_ERRORS)
-def close_week(week_id: uuid.UUID, session: DbSession, _token: ClubWriter) -> WeekDetail:
+def close_week(
+    week_id: uuid.UUID, session: DbSession, _token: ClubWriter, guild: GuildId
+) -> WeekDetail:
     """ratings → closed."""
     service.close_week(session, week_id)
-    return queries.week_detail(session, week_id)
+    return queries.week_detail(session, week_id, guild)
 
 
 # --- nominations -----------------------------------------------------------------------------
@@ -237,11 +256,11 @@ def poll_summary(week_id: uuid.UUID, session: DbSession) -> PollSummary:
 
 @router.put("/weeks/{week_id}/winner", responses=WRITE_ERRORS)
 def override_winner(
-    week_id: uuid.UUID, body: WinnerOverride, session: DbSession, token: ClubAdmin
+    week_id: uuid.UUID, body: WinnerOverride, session: DbSession, token: ClubAdmin, guild: GuildId
 ) -> WeekDetail:
     """Organisers replace the tallied winner; who, when and why are recorded."""
     service.override_winner(session, week_id, body.nomination_id, token.name, body.reason)
-    return queries.week_detail(session, week_id)
+    return queries.week_detail(session, week_id, guild)
 
 
 # --- ratings ---------------------------------------------------------------------------------

@@ -31,6 +31,7 @@ from sidetrack.club.schemas import (
     ClubStats,
     ClubTotals,
     Deadline,
+    DiscordLinks,
     GalleryFilters,
     HallOfFameEntry,
     MemberClub,
@@ -339,8 +340,24 @@ def _ratings_summary(values: list[float]) -> RatingsSummary:
     )
 
 
-def week_detail(session: Session, week_id: uuid.UUID) -> WeekDetail:
-    """A week in full, in a fixed number of queries."""
+def discord_thread_url(guild_id: str | None, thread_id: int | None) -> str | None:
+    if not guild_id or thread_id is None:
+        return None
+    return f"https://discord.com/channels/{guild_id}/{thread_id}"
+
+
+def _discord_links(week: Week, guild_id: str | None) -> DiscordLinks:
+    return DiscordLinks(
+        nominations=discord_thread_url(guild_id, week.nominations_thread_id),
+        poll=discord_thread_url(guild_id, week.poll_thread_id),
+        winner=discord_thread_url(guild_id, week.winner_thread_id),
+        ratings=discord_thread_url(guild_id, week.ratings_thread_id),
+    )
+
+
+def week_detail(session: Session, week_id: uuid.UUID, guild_id: str | None = None) -> WeekDetail:
+    """A week in full, in a fixed number of queries; `guild_id` (the club's Discord server)
+    turns its thread ids into links."""
     week = get_week(session, week_id)
     nominations = _load_nominations(session, week_id)
     ratings = _load_ratings(session, week_id)
@@ -348,6 +365,7 @@ def week_detail(session: Session, week_id: uuid.UUID) -> WeekDetail:
     return WeekDetail(
         **_week_fields(week),
         winner=_nomination_detail(winner) if winner else None,
+        discord_links=_discord_links(week, guild_id),
         winner_override_by=week.winner_override_by,
         winner_override_at=week.winner_override_at,
         winner_override_reason=week.winner_override_reason,
@@ -416,9 +434,9 @@ def gallery_filters(session: Session) -> GalleryFilters:
 
 def require_page(limit: int, offset: int) -> None:
     if not 1 <= limit <= 100:
-        raise InvalidInput("limit is 1 to 100", details={"limit": limit})
+        raise InvalidInput("limit is 1 to 100", details={"fields": {"limit": "1 to 100"}})
     if offset < 0:
-        raise InvalidInput("offset is 0 or more", details={"offset": offset})
+        raise InvalidInput("offset is 0 or more", details={"fields": {"offset": "0 or more"}})
 
 
 # --- statistics ------------------------------------------------------------------------------

@@ -42,8 +42,18 @@ Genre = Annotated[str, StringConstraints(max_length=64)]
 DECADE_PATTERN = r"^(\s*['’]*(1[0-9]|20)?[0-9]0['’]?[sS]?\s*)?$"
 Decade = Annotated[str, StringConstraints(max_length=16, pattern=DECADE_PATTERN)]
 Country = Annotated[str, StringConstraints(max_length=64)]
-Rank = Literal[1, 2]
-RatingValue = Annotated[float, Field(ge=1.0, le=5.0, multiple_of=0.5)]
+
+
+def _refuse_bool(value: object) -> object:
+    # JSON true is no number, though Python would read it as 1.
+    if isinstance(value, bool):
+        raise ValueError("must be a number, not true or false")
+    return value
+
+
+NotBool = BeforeValidator(_refuse_bool)
+Rank = Annotated[Literal[1, 2], NotBool]
+RatingValue = Annotated[float, Field(ge=1.0, le=5.0, multiple_of=0.5), NotBool]
 FavoriteTrack = Annotated[str, StringConstraints(max_length=255)]
 
 
@@ -379,8 +389,21 @@ class WeekList(BaseModel):
     offset: int
 
 
+class DiscordLinks(BaseModel):
+    """Links to the week's Discord threads."""
+
+    nominations: str | None
+    poll: str | None
+    winner: str | None
+    ratings: str | None
+
+
 class WeekDetail(WeekFields):
     winner: NominationDetail | None
+    discord_links: DiscordLinks = Field(
+        description="https://discord.com/channels/… for each thread; null while the thread "
+        "is unknown or the server has no SIDETRACK_DISCORD_GUILD_ID."
+    )
     winner_override_by: str | None
     winner_override_at: AwareDatetime | None
     winner_override_reason: str | None

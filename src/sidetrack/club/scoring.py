@@ -59,7 +59,12 @@ def tally_poll(
     def strength(candidate: Candidate) -> tuple[int, int]:
         return points(candidate.nomination_id), firsts[candidate.nomination_id]
 
-    ordered = sorted(candidates, key=lambda c: (-strength(c)[0], -strength(c)[1], c.nominated_at))
+    # The nomination id last: two nominations of one instant (a coarse clock) still rank the
+    # same way whatever order they come in, here and wherever else the week is tallied.
+    ordered = sorted(
+        candidates,
+        key=lambda c: (-strength(c)[0], -strength(c)[1], c.nominated_at, c.nomination_id),
+    )
     standings: list[Standing] = []
     for index, candidate in enumerate(ordered):
         tied_with_previous = index > 0 and strength(candidate) == strength(ordered[index - 1])

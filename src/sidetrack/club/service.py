@@ -134,7 +134,7 @@ def normalize_decade(text: str) -> str:
     if match is None:
         raise InvalidInput(
             f"'{text}' is not a decade; write it like 1990s or 90s",
-            details={"decade": "expected a decade like 1990s or 90s"},
+            details={"fields": {"decade": "expected a decade like 1990s or 90s"}},
         )
     century = match["century"] or ("20" if match["decade"] in "012" else "19")
     return f"{century}{match['decade']}0s"
@@ -204,13 +204,18 @@ def submit_nomination(
             created = True
     nomination.pitch = pitch
     nomination.pitch_track_url = pitch_track_url
-    nomination.genre = " ".join(genre.split()) if genre else None
+    nomination.genre = _tidy_tag(genre)
     nomination.decade = decade
-    nomination.country = " ".join(country.split()) if country else None
+    nomination.country = _tidy_tag(country)
     if genre:
         _tag_album(session, album.id, genre)
     session.flush()
     return nomination, created
+
+
+def _tidy_tag(text: str | None) -> str | None:
+    """A nominator's tag with its spaces collapsed; nothing but spaces is no tag."""
+    return (" ".join(text.split()) or None) if text else None
 
 
 def _tag_album(session: Session, album_id: uuid.UUID, genre: str) -> None:
@@ -238,11 +243,12 @@ def withdraw_nomination(
         if member is None:
             raise InvalidInput(
                 "Name the member withdrawing the nomination",
-                details={"user": "discord_id or user_id"},
+                details={"fields": {"user": "discord_id or user_id"}},
             )
         if nomination.user_id != member.id:
             raise InvalidInput(
-                "Only the nominator can withdraw a nomination", details={"user": "not nominator"}
+                "Only the nominator can withdraw a nomination",
+                details={"fields": {"user": "not the nominator"}},
             )
         _require_phase(get_week(session, week_id), NOMINATION_PHASES, "Withdrawals", False)
     if get_week(session, week_id).winner_nomination_id == nomination.id:
@@ -261,7 +267,7 @@ def _week_nomination(session: Session, week_id: uuid.UUID, nomination_id: uuid.U
     if nomination is None or nomination.week_id != week_id:
         raise InvalidInput(
             f"Nomination {nomination_id} is not one of this week's",
-            details={"nomination_id": "not a nomination of this week"},
+            details={"fields": {"nomination_id": "not a nomination of this week"}},
         )
     return nomination
 
@@ -299,14 +305,15 @@ def correct_nomination(
             # As in override_winner: the week's ratings rate its winner's album.
             for rating in session.scalars(select(Rating).where(Rating.week_id == week.id)):
                 rating.album_id = album.id
+    # Tidied as a nomination's own tags are.
     if "genre" in tags:
-        nomination.genre = tags["genre"]
-        if tags["genre"]:
-            _tag_album(session, nomination.album_id, tags["genre"])
+        nomination.genre = _tidy_tag(tags["genre"])
+        if nomination.genre:
+            _tag_album(session, nomination.album_id, nomination.genre)
     if "decade" in tags:
         nomination.decade = tags["decade"] or None
     if "country" in tags:
-        nomination.country = tags["country"]
+        nomination.country = _tidy_tag(tags["country"])
     session.flush()
     return nomination
 
@@ -325,14 +332,16 @@ def cast_vote(
 ) -> Vote:
     """A member's 1st (rank 1) or 2nd (rank 2) choice; casting a rank again replaces it."""
     if rank not in (1, 2):
-        raise InvalidInput("rank is 1 (first choice) or 2 (second choice)", details={"rank": rank})
+        raise InvalidInput(
+            "rank is 1 (first choice) or 2 (second choice)", details={"fields": {"rank": "1 or 2"}}
+        )
     week = get_week(session, week_id)
     _require_phase(week, VOTING_PHASES, "Votes", organiser)
     nomination = _week_nomination(session, week_id, nomination_id)
     if nomination.user_id == member.id:
         raise InvalidInput(
             "You cannot vote for your own nomination",
-            details={"nomination_id": "your own nomination"},
+            details={"fields": {"nomination_id": "your own nomination"}},
         )
     mine = {
         vote.rank: vote
@@ -344,7 +353,7 @@ def cast_vote(
     if other is not None and other.nomination_id == nomination_id:
         raise InvalidInput(
             "Your first and second choices must be different albums",
-            details={"nomination_id": f"already your choice of rank {other.rank}"},
+            details={"fields": {"nomination_id": f"already your choice of rank {other.rank}"}},
         )
     vote = mine.get(rank)
     if vote is None:
@@ -360,7 +369,9 @@ def tally_week(session: Session, week_id: uuid.UUID) -> Tally:
     candidates = [
         Candidate(nomination_id=row.id, nominated_at=row.created_at)
         for row in session.execute(
-            select(Nomination.id, Nomination.created_at).where(Nomination.week_id == week_id)
+            select(Nomination.id, Nomination.created_at)
+            .where(Nomination.week_id == week_id)
+            .order_by(Nomination.created_at, Nomination.id)
         )
     ]
     votes = session.execute(
@@ -408,7 +419,8 @@ def submit_rating(
     """Rate the week's winner (1.0–5.0 in half steps); re-sending updates. (row, created)."""
     if not (1.0 <= value <= 5.0 and (value * 2).is_integer()):
         raise InvalidInput(
-            "A rating is 1.0 to 5.0 in half steps", details={"value": "1.0–5.0 in 0.5 steps"}
+            "A rating is 1.0 to 5.0 in half steps",
+            details={"fields": {"value": "1.0–5.0 in 0.5 steps"}},
         )
     week = get_week(session, week_id)
     _require_phase(week, RATING_PHASES, "Ratings", organiser)

@@ -111,7 +111,8 @@ def resolve_member(
     if discord_id is not None:
         return find_or_create_discord_member(session, discord_id, display_name)
     raise InvalidInput(
-        "Name the member by discord_id or user_id", details={"user": "discord_id or user_id"}
+        "Name the member by discord_id or user_id",
+        details={"fields": {"user": "discord_id or user_id"}},
     )
 
 
@@ -124,7 +125,7 @@ def create_api_token(
     if unknown:
         raise InvalidInput(
             f"Unknown scope {', '.join(unknown)}; known: {', '.join(SCOPES)}",
-            details={"scope": unknown},
+            details={"fields": {"scope": f"unknown: {', '.join(unknown)}"}},
         )
     token = new_token()
     row = ApiToken(name=name, token_hash=hash_token(token), scopes=scopes, user_id=user_id)
