@@ -2,6 +2,7 @@
 
 import xml.etree.ElementTree as ET
 from datetime import date, timedelta
+from itertools import pairwise
 
 import pytest
 
@@ -188,3 +189,26 @@ def test_a_long_calendar_shows_its_last_53_weeks_and_says_so() -> None:
     assert len(days) == 53 * 7
     assert desc.endswith("(the last 53 weeks are shown)")
     assert "2 plays over 371 days" in desc  # the early play is outside the drawn weeks
+
+
+@pytest.mark.parametrize(
+    ("first", "last", "months"),
+    [
+        # A week inside November: its one column still names the month.
+        (date(2026, 11, 24), date(2026, 11, 30), ["Nov"]),
+        # 2 Nov is a Monday: Nov over the first column, Dec over the column of 7 Dec.
+        (date(2026, 11, 2), date(2026, 12, 8), ["Nov", "Dec"]),
+        # Starting the 26th, December's first Monday is two columns on: no room to name Nov.
+        (date(2026, 11, 26), date(2026, 12, 20), ["Dec"]),
+        # Starting the 12th, the next name is three columns on: both fit.
+        (date(2026, 11, 12), date(2026, 12, 20), ["Nov", "Dec"]),
+    ],
+)
+def test_calendar_months_are_named_with_room_to_read_them(
+    first: date, last: date, months: list[str]
+) -> None:
+    root = parse(charts.calendar_heatmap({last: 1}, first=first, last=last))
+    names = with_class(root, "text", "calendar-month")
+    assert [name.text for name in names] == months
+    columns = [int(name.get("x") or 0) for name in names]
+    assert all(b - a >= 3 * charts.CELL for a, b in pairwise(columns))

@@ -462,6 +462,21 @@ def test_the_listening_section_alone_for_the_range_switch_script(
     assert "X-Sidetrack-Partial" in response.headers["vary"]
 
 
+def test_a_calendar_longer_than_53_weeks_says_where_it_starts(
+    client: TestClient, session: Session, club: Club
+) -> None:
+    ann = club.members["Ann"]
+    records = [listen("Björk", "Jóga", "Homogenic", 1), listen("Can", "Halleluhwah", "Tago", 500)]
+    assert ingest_listens(session, ann.id, records).inserted == 2
+    year = page(client, "/u/ann", range="year")
+    assert count(year, "calendar") == 1 and count(year, "calendar-note") == 0
+    html = page(client, "/u/ann", range="all_time")
+    assert 'data-testid="total-plays">2<' in html
+    note = html.split('data-testid="calendar-note"')[1].split("</p>")[0]
+    first = (utcnow() - timedelta(weeks=53)).date() + timedelta(days=1)
+    assert f'The last 53 weeks, from <time datetime="{first:%Y-%m-%d}">' in note
+
+
 def test_private_listening_is_not_shown(client: TestClient, session: Session, club: Club) -> None:
     ben = club.members["Ben"]
     give_history(session, ben)

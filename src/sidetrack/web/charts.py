@@ -216,6 +216,11 @@ def _level(plays: int, peak: int) -> int:
     return min(4, 1 + (4 * plays - 1) // peak)
 
 
+def calendar_start(first: date, last: date) -> date:
+    """The first day a calendar from `first` to `last` draws: at most 53 weeks back."""
+    return max(first, last - timedelta(weeks=MAX_CALENDAR_WEEKS) + timedelta(days=1))
+
+
 def calendar_heatmap(
     plays_per_day: dict[date, int], *, first: date, last: date, title: str = "Plays per day"
 ) -> Markup:
@@ -226,7 +231,7 @@ def calendar_heatmap(
     """
     if last < first:
         return Markup("")
-    shown_first = max(first, last - timedelta(weeks=MAX_CALENDAR_WEEKS) + timedelta(days=1))
+    shown_first = calendar_start(first, last)
     start = shown_first - timedelta(days=shown_first.weekday())
     weeks = (last - start).days // 7 + 1
     days = (last - shown_first).days + 1
@@ -252,13 +257,20 @@ def calendar_heatmap(
     month_seen = None
     for week in range(weeks):
         monday = start + timedelta(weeks=week)
-        # A month is named above its first full week; the first column's month too, if
-        # there is room before the next name.
-        opens = monday.day <= 7 or (week == 0 and monday.day <= 14)
-        if monday.month != month_seen and opens:
-            month_seen = monday.month
+        # A month is named above the column of its first Monday, and the first column by
+        # the month of its first drawn day when the next name leaves room (three columns),
+        # so even a calendar of one week says which month it shows.
+        named = monday
+        opens = monday.day <= 7
+        if week == 0 and not opens:
+            named = shown_first
+            opens = not any(
+                (monday + timedelta(weeks=later)).day <= 7 for later in range(1, min(3, weeks))
+            )
+        if named.month != month_seen and opens:
+            month_seen = named.month
             parts.append(
-                f'<text class="calendar-month" x="{24 + week * CELL}" y="10">{monday:%b}</text>'
+                f'<text class="calendar-month" x="{24 + week * CELL}" y="10">{named:%b}</text>'
             )
         for row in range(7):
             day = monday + timedelta(days=row)

@@ -8,6 +8,7 @@ addresses: an unknown range falls back to the default, a malformed id is a 404.
 import math
 import uuid
 from dataclasses import dataclass
+from datetime import date
 from typing import Annotated, Any, Final, Literal, get_args
 from urllib.parse import urlencode
 
@@ -264,6 +265,7 @@ class Listening:
     recent: ListenPage
     time_zone: str
     calendar: Markup
+    calendar_from: date | None  # the first day drawn when the range is longer than 53 weeks
     hours: Markup
 
 
@@ -325,6 +327,7 @@ def _listening(session: Session, user_id: uuid.UUID, range_name: RangeName) -> L
     except Forbidden:
         return None
     first = stats.start or min(stats.plays_per_day, default=stats.end)
+    drawn_from = charts.calendar_start(first, stats.end)
     return Listening(
         range=range_name,
         stats=stats,
@@ -333,6 +336,7 @@ def _listening(session: Session, user_id: uuid.UUID, range_name: RangeName) -> L
         calendar=charts.calendar_heatmap(stats.plays_per_day, first=first, last=stats.end)
         if stats.total_plays
         else Markup(""),
+        calendar_from=drawn_from if drawn_from > first else None,
         hours=charts.hours_chart(stats.plays_per_hour, title="Plays by hour of day")
         if stats.total_plays
         else Markup(""),
