@@ -355,6 +355,23 @@ def test_a_tie_break_and_the_next_discussion_are_shown(
     assert "Winner thread" in html
 
 
+def test_an_organisers_override_is_explained_and_charted(
+    client: TestClient, session: Session, club: Club
+) -> None:
+    from sidetrack.club.service import override_winner
+
+    week = club.weeks[1]  # Kid A won the poll on points; Homogenic (N2) came second
+    override_winner(session, week.id, club.nominations["N2"].id, "organiser", "Kid A was a repeat")
+    html = page(client, f"/club/weeks/{week.id}")
+    assert landmarks(html).h1 == ["Homogenic"]
+    poll = html.split('data-testid="poll"')[1].split("</section>")[0]
+    assert 'data-testid="override">An organiser picked the winner: Kid A was a repeat</p>' in poll
+    # The poll's own order stays; the bar in the winner's colour is the one now crowned.
+    highlighted = poll.split('class="bar bar-highlight"')[1].split("</g>")[0]
+    assert "2. Homogenic — Homogenic band" in highlighted
+    assert poll.count("bar-highlight") == 1
+
+
 def test_discord_threads_link_when_the_server_is_known(
     client: TestClient, session: Session, club: Club
 ) -> None:
