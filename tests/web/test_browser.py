@@ -235,6 +235,11 @@ CLIPPED_CHART_TEXT = """() => [...document.querySelectorAll("svg.chart:not(.char
   })"""
 
 
+# Pixels between the sticky header and the page's first content.
+GAP_UNDER_HEADER = """() => document.querySelector("main").firstElementChild.getBoundingClientRect()
+  .top - document.querySelector(".site-header").getBoundingClientRect().bottom"""
+
+
 def _unexpected(visit: Visit, target: Target, url: str) -> list[str]:
     """The errors of a visit, less the one a 404 page logs about its own status."""
     if target.status == 404:
@@ -260,6 +265,7 @@ def test_every_page_loads_cleanly_fits_a_phone_and_is_captured(
         page.locator("h1").wait_for(state="visible")
         if target.status == 404:
             assert page.get_by_test_id("error-page").is_visible()
+        assert page.evaluate(GAP_UNDER_HEADER) >= 16, f"{target.name} hugs the header"
         widths = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
         if label == "phone":
             assert widths[0] <= widths[1], f"{target.name} scrolls sideways at 375 px: {widths}"
