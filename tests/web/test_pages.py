@@ -151,6 +151,20 @@ def test_home_shows_the_current_week_and_the_latest_winners(
     assert titles == ["Pink Moon", "Blonde", "Vespertine", "Blue", "Kid A"]
 
 
+def test_home_during_the_poll_shows_the_albums_in_it(client: TestClient, session: Session) -> None:
+    from sidetrack.club.models import WeekPhase
+    from tests.factories import create_nomination
+
+    week = create_week(session, week_number=8, phase=WeekPhase.POLL)
+    member = create_user(session, handle="pia", display_name="Pia")
+    for _ in range(2):
+        create_nomination(session, week, member)
+    current = page(client, "/").split('data-testid="current-week"')[1].split("</section>")[0]
+    assert "Poll open" in current
+    assert "2 albums in the poll — vote in Discord:" in current
+    assert "so far" not in current
+
+
 def test_home_shows_the_next_deadline_in_utc(client: TestClient, session: Session) -> None:
     soon = (utcnow() + timedelta(days=2)).replace(hour=20, minute=0, second=0, microsecond=0)
     create_week(
