@@ -151,6 +151,18 @@ def test_home_shows_the_current_week_and_the_latest_winners(
     assert titles == ["Pink Moon", "Blonde", "Vespertine", "Blue", "Kid A"]
 
 
+def test_home_skips_weeks_that_closed_without_a_winner(
+    client: TestClient, session: Session, club: Club
+) -> None:
+    from sidetrack.club.models import WeekPhase
+
+    for number in (1007, 1008):
+        create_week(session, week_number=number, phase=WeekPhase.CLOSED)
+    latest = page(client, "/").split('id="latest-title"')[1]
+    titles = re.findall(r'<h3 class="card-title">([^<]+)</h3>', latest)
+    assert titles == ["Pink Moon", "Blonde", "Vespertine", "Blue", "Kid A"]
+
+
 def test_home_during_the_poll_shows_the_albums_in_it(client: TestClient, session: Session) -> None:
     from sidetrack.club.models import WeekPhase
     from tests.factories import create_nomination

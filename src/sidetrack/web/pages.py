@@ -75,7 +75,9 @@ def _uuid(raw: str, what: str) -> uuid.UUID:
 def home(request: Request, session: DbSession) -> HTMLResponse:
     running = club.current_week(session)
     current = club.week_detail(session, running.id) if running else None
-    latest = club.list_weeks(session, limit=LATEST_WINNERS + 1).items
+    # The newest weeks hold the running one and now and then a week that closed without a
+    # winner (every nomination withdrawn): read twice as many, in the same queries.
+    latest = club.list_weeks(session, limit=2 * LATEST_WINNERS).items
     winners = [week for week in latest if week.winner is not None][:LATEST_WINNERS]
     return render(
         request,
