@@ -398,6 +398,25 @@ def test_an_organisers_override_is_explained_and_charted(
     assert poll.count("bar-highlight") == 1
 
 
+def test_a_poll_nobody_voted_in_says_how_the_winner_was_chosen(
+    client: TestClient, session: Session, club: Club
+) -> None:
+    from sidetrack.club.models import WeekPhase
+    from sidetrack.club.service import close_poll
+    from tests.factories import create_nomination
+
+    week = create_week(session, week_number=2002, phase=WeekPhase.POLL)
+    first = create_nomination(session, week, club.members["Ann"])
+    create_nomination(session, week, club.members["Ben"])
+    close_poll(session, week.id)
+    assert week.winner_nomination_id == first.id
+    html = page(client, f"/club/weeks/{week.id}")
+    assert count(html, "poll") == 0  # no chart of zeros
+    unvoted = html.split('data-testid="poll-unvoted"')[1].split("</section>")[0]
+    assert "Nobody voted. Level on points and first-place votes: the earliest" in unvoted
+    assert "<svg" not in unvoted
+
+
 def test_discord_threads_link_when_the_server_is_known(
     client: TestClient, session: Session, club: Club
 ) -> None:

@@ -148,6 +148,7 @@ def week_page(request: Request, session: DbSession, week_id: str) -> HTMLRespons
     # A running poll's tally is not shown: it would sway the votes still to come. A poll
     # nobody voted in has nothing to chart.
     poll = week.poll if week.poll and week.poll.final and week.poll.voter_count else None
+    unvoted = week.poll if week.poll and week.poll.final and not week.poll.voter_count else None
     summary = week.ratings_summary
     return render(
         request,
@@ -156,6 +157,7 @@ def week_page(request: Request, session: DbSession, week_id: str) -> HTMLRespons
             "week": week,
             "deadline": club.next_deadline(week, utcnow()),
             "poll": poll,
+            "unvoted_poll": unvoted,
             "poll_chart": _poll_chart(poll) if poll else Markup(""),
             "histogram": charts.rating_histogram(summary.histogram, title="Ratings, by value")
             if summary.count
