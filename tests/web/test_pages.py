@@ -151,16 +151,25 @@ def test_home_shows_the_current_week_and_the_latest_winners(
     assert titles == ["Pink Moon", "Blonde", "Vespertine", "Blue", "Kid A"]
 
 
-def test_home_skips_weeks_that_closed_without_a_winner(
+def test_weeks_that_closed_without_a_winner(
     client: TestClient, session: Session, club: Club
 ) -> None:
     from sidetrack.club.models import WeekPhase
 
-    for number in (1007, 1008):
-        create_week(session, week_number=number, phase=WeekPhase.CLOSED)
+    empty = [create_week(session, week_number=n, phase=WeekPhase.CLOSED) for n in (1007, 1008)]
     latest = page(client, "/").split('id="latest-title"')[1]
     titles = re.findall(r'<h3 class="card-title">([^<]+)</h3>', latest)
     assert titles == ["Pink Moon", "Blonde", "Vespertine", "Blue", "Kid A"]
+    # The gallery lists them, and does not promise a winner still to come.
+    gallery = page(client, "/club")
+    assert re.findall(r'<h2 class="card-title">([^<]+)</h2>', gallery)[:3] == [
+        "Week 1008: no winner",
+        "Week 1007: no winner",
+        "Week 1006: no winner yet",
+    ]
+    week = page(client, f"/club/weeks/{empty[0].id}")
+    assert "This week closed without a winner." in week
+    assert "No winner yet" not in week
 
 
 def test_home_during_the_poll_shows_the_albums_in_it(client: TestClient, session: Session) -> None:
