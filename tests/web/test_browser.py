@@ -222,6 +222,24 @@ TARGETS = [
 ]
 
 
+# The words of a chart that run past its edges (a chart clips them, so the page does not
+# scroll sideways, but they can no longer be read). The calendar scrolls in its own box. Two
+# pixels of slack for a glyph's overhang ("J" reaches a pixel left of its start).
+CLIPPED_CHART_TEXT = """() => [...document.querySelectorAll("svg.chart:not(.chart-calendar)")]
+  .flatMap(svg => {
+    const box = svg.getBoundingClientRect();
+    return [...svg.querySelectorAll("text")].filter(text => {
+      const edge = text.getBoundingClientRect();
+      return edge.width > 0 && (edge.left < box.left - 2 || edge.right > box.right + 2);
+    }).map(text => text.textContent);
+  })"""
+
+
+# Pixels between the sticky header and the page's first content.
+GAP_UNDER_HEADER = """() => document.querySelector("main").firstElementChild.getBoundingClientRect()
+  .top - document.querySelector(".site-header").getBoundingClientRect().bottom"""
+
+
 def _unexpected(visit: Visit, target: Target, url: str) -> list[str]:
     """The errors of a visit, less the one a 404 page logs about its own status."""
     if target.status == 404:
@@ -247,9 +265,11 @@ def test_every_page_loads_cleanly_fits_a_phone_and_is_captured(
         page.locator("h1").wait_for(state="visible")
         if target.status == 404:
             assert page.get_by_test_id("error-page").is_visible()
+        assert page.evaluate(GAP_UNDER_HEADER) >= 16, f"{target.name} hugs the header"
         widths = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
         if label == "phone":
             assert widths[0] <= widths[1], f"{target.name} scrolls sideways at 375 px: {widths}"
+            assert page.evaluate(CLIPPED_CHART_TEXT) == [], f"{target.name} at 375 px"
         page.screenshot(path=SCREENSHOTS / f"{target.name}-{viewport['width']}.png", full_page=True)
         assert _unexpected(seen, target, url) == [], f"{target.name} at {label}"
 

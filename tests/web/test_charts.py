@@ -2,6 +2,7 @@
 
 import xml.etree.ElementTree as ET
 from datetime import date, timedelta
+from itertools import pairwise
 
 import pytest
 
@@ -66,6 +67,41 @@ def test_bar_chart_escapes_labels_and_shows_custom_values() -> None:
     assert "<Kid A>" not in str(markup)
 
 
+def test_long_bar_labels_wrap_instead_of_running_off_a_phone() -> None:
+    long = "4. My Beautiful Dark Twisted Fantasy — Kanye West"
+    bars = [Bar("1. Blue — Joni Mitchell", 9, highlight=True), Bar(long, 6), Bar("Folk", 3)]
+    root = parse(charts.bar_chart(bars, title="Poll"))
+    labels = with_class(root, "text", "bar-label")
+    assert labels[0].text == "1. Blue — Joni Mitchell"  # short: one line, as before
+    lines = [t.text or "" for t in labels[1].iter(f"{SVG}tspan")]
+    assert lines == ["4. My Beautiful Dark Twisted", "Fantasy — Kanye West"]
+    assert all(len(line) <= charts.LABEL_CHARS for line in lines)
+    # The wrapped bar and everything under it move down a line; the chart grows by one.
+    tracks = [float(r.get("y") or 0) for r in with_class(root, "rect", "bar-track")]
+    assert tracks == [20, 20 + charts.BAR_ROW + charts.LABEL_LINE, 20 + 2 * charts.BAR_ROW + 16]
+    assert root.get("height") == str(3 * charts.BAR_ROW + charts.LABEL_LINE)
+    # The tooltip and the description keep the whole label.
+    assert with_class(root, "g", "bar")[1].findtext(f"{SVG}title") == f"{long}: 6"
+    assert long in (root.findtext(f"{SVG}desc") or "")
+
+
+@pytest.mark.parametrize(
+    ("label", "lines"),
+    [
+        ("Kid A", ["Kid A"]),
+        ("", [""]),
+        ("a " * 40, ["a " * 15 + "a", "a " * 15 + "a…"]),
+        ("x" * 40, ["x" * 31 + "-", "x" * 9]),
+        ("Go " + "y" * 70, ["Go", "y" * 31 + "…"]),
+        ("5. For Emma, Forever Ago — Bon Iver", ["5. For Emma, Forever Ago", "— Bon Iver"]),
+        ("1. Blue — Joni Mitchell", ["1. Blue — Joni Mitchell"]),
+    ],
+)
+def test_wrap_breaks_between_words_and_cuts_after_two_lines(label: str, lines: list[str]) -> None:
+    assert charts.wrap(label) == lines
+    assert all(len(line) <= charts.LABEL_CHARS for line in lines)
+
+
 def test_empty_charts_draw_nothing() -> None:
     assert charts.bar_chart([], title="Nothing") == ""
     assert charts.column_chart([], title="Nothing") == ""
@@ -115,6 +151,9 @@ def test_hours_chart_has_24_columns_labelled_every_three_hours() -> None:
         "21",
     ]
     assert "21: 10 plays" in desc and "08: 5 plays" in desc
+    # A column is narrower than "00" on a phone: the first label starts at the left edge.
+    anchors = [e.get("text-anchor") for e in with_class(root, "text", "column-label")]
+    assert anchors == ["start"] + ["middle"] * 7
     with pytest.raises(ValueError, match="24 hours"):
         charts.hours_chart([1, 2, 3])
 
@@ -150,3 +189,26 @@ def test_a_long_calendar_shows_its_last_53_weeks_and_says_so() -> None:
     assert len(days) == 53 * 7
     assert desc.endswith("(the last 53 weeks are shown)")
     assert "2 plays over 371 days" in desc  # the early play is outside the drawn weeks
+
+
+@pytest.mark.parametrize(
+    ("first", "last", "months"),
+    [
+        # A week inside November: its one column still names the month.
+        (date(2026, 11, 24), date(2026, 11, 30), ["Nov"]),
+        # 2 Nov is a Monday: Nov over the first column, Dec over the column of 7 Dec.
+        (date(2026, 11, 2), date(2026, 12, 8), ["Nov", "Dec"]),
+        # Starting the 26th, December's first Monday is two columns on: no room to name Nov.
+        (date(2026, 11, 26), date(2026, 12, 20), ["Dec"]),
+        # Starting the 12th, the next name is three columns on: both fit.
+        (date(2026, 11, 12), date(2026, 12, 20), ["Nov", "Dec"]),
+    ],
+)
+def test_calendar_months_are_named_with_room_to_read_them(
+    first: date, last: date, months: list[str]
+) -> None:
+    root = parse(charts.calendar_heatmap({last: 1}, first=first, last=last))
+    names = with_class(root, "text", "calendar-month")
+    assert [name.text for name in names] == months
+    columns = [int(name.get("x") or 0) for name in names]
+    assert all(b - a >= 3 * charts.CELL for a, b in pairwise(columns))

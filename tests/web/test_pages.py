@@ -151,6 +151,41 @@ def test_home_shows_the_current_week_and_the_latest_winners(
     assert titles == ["Pink Moon", "Blonde", "Vespertine", "Blue", "Kid A"]
 
 
+def test_weeks_that_closed_without_a_winner(
+    client: TestClient, session: Session, club: Club
+) -> None:
+    from sidetrack.club.models import WeekPhase
+
+    empty = [create_week(session, week_number=n, phase=WeekPhase.CLOSED) for n in (1007, 1008)]
+    latest = page(client, "/").split('id="latest-title"')[1]
+    titles = re.findall(r'<h3 class="card-title">([^<]+)</h3>', latest)
+    assert titles == ["Pink Moon", "Blonde", "Vespertine", "Blue", "Kid A"]
+    # The gallery lists them, and does not promise a winner still to come.
+    gallery = page(client, "/club")
+    assert re.findall(r'<h2 class="card-title">([^<]+)</h2>', gallery)[:3] == [
+        "Week 1008: no winner",
+        "Week 1007: no winner",
+        "Week 1006: no winner yet",
+    ]
+    week = page(client, f"/club/weeks/{empty[0].id}")
+    assert "This week closed without a winner." in week
+    assert "No winner yet" not in week
+
+
+def test_home_during_the_poll_shows_the_albums_in_it(client: TestClient, session: Session) -> None:
+    from sidetrack.club.models import WeekPhase
+    from tests.factories import create_nomination
+
+    week = create_week(session, week_number=8, phase=WeekPhase.POLL)
+    member = create_user(session, handle="pia", display_name="Pia")
+    for _ in range(2):
+        create_nomination(session, week, member)
+    current = page(client, "/").split('data-testid="current-week"')[1].split("</section>")[0]
+    assert "Poll open" in current
+    assert "2 albums in the poll — vote in Discord:" in current
+    assert "so far" not in current
+
+
 def test_home_shows_the_next_deadline_in_utc(client: TestClient, session: Session) -> None:
     soon = (utcnow() + timedelta(days=2)).replace(hour=20, minute=0, second=0, microsecond=0)
     create_week(
@@ -355,6 +390,42 @@ def test_a_tie_break_and_the_next_discussion_are_shown(
     assert "Winner thread" in html
 
 
+def test_an_organisers_override_is_explained_and_charted(
+    client: TestClient, session: Session, club: Club
+) -> None:
+    from sidetrack.club.service import override_winner
+
+    week = club.weeks[1]  # Kid A won the poll on points; Homogenic (N2) came second
+    override_winner(session, week.id, club.nominations["N2"].id, "organiser", "Kid A was a repeat")
+    html = page(client, f"/club/weeks/{week.id}")
+    assert landmarks(html).h1 == ["Homogenic"]
+    poll = html.split('data-testid="poll"')[1].split("</section>")[0]
+    assert 'data-testid="override">An organiser picked the winner: Kid A was a repeat</p>' in poll
+    # The poll's own order stays; the bar in the winner's colour is the one now crowned.
+    highlighted = poll.split('class="bar bar-highlight"')[1].split("</g>")[0]
+    assert "2. Homogenic — Homogenic band" in highlighted
+    assert poll.count("bar-highlight") == 1
+
+
+def test_a_poll_nobody_voted_in_says_how_the_winner_was_chosen(
+    client: TestClient, session: Session, club: Club
+) -> None:
+    from sidetrack.club.models import WeekPhase
+    from sidetrack.club.service import close_poll
+    from tests.factories import create_nomination
+
+    week = create_week(session, week_number=2002, phase=WeekPhase.POLL)
+    first = create_nomination(session, week, club.members["Ann"])
+    create_nomination(session, week, club.members["Ben"])
+    close_poll(session, week.id)
+    assert week.winner_nomination_id == first.id
+    html = page(client, f"/club/weeks/{week.id}")
+    assert count(html, "poll") == 0  # no chart of zeros
+    unvoted = html.split('data-testid="poll-unvoted"')[1].split("</section>")[0]
+    assert "Nobody voted. Level on points and first-place votes: the earliest" in unvoted
+    assert "<svg" not in unvoted
+
+
 def test_discord_threads_link_when_the_server_is_known(
     client: TestClient, session: Session, club: Club
 ) -> None:
@@ -460,6 +531,21 @@ def test_the_listening_section_alone_for_the_range_switch_script(
     assert "<html" not in response.text and "member-nominations" not in response.text
     assert 'data-testid="total-plays">8<' in response.text
     assert "X-Sidetrack-Partial" in response.headers["vary"]
+
+
+def test_a_calendar_longer_than_53_weeks_says_where_it_starts(
+    client: TestClient, session: Session, club: Club
+) -> None:
+    ann = club.members["Ann"]
+    records = [listen("Björk", "Jóga", "Homogenic", 1), listen("Can", "Halleluhwah", "Tago", 500)]
+    assert ingest_listens(session, ann.id, records).inserted == 2
+    year = page(client, "/u/ann", range="year")
+    assert count(year, "calendar") == 1 and count(year, "calendar-note") == 0
+    html = page(client, "/u/ann", range="all_time")
+    assert 'data-testid="total-plays">2<' in html
+    note = html.split('data-testid="calendar-note"')[1].split("</p>")[0]
+    first = (utcnow() - timedelta(weeks=53)).date() + timedelta(days=1)
+    assert f'The last 53 weeks, from <time datetime="{first:%Y-%m-%d}">' in note
 
 
 def test_private_listening_is_not_shown(client: TestClient, session: Session, club: Club) -> None:

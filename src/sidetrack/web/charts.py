@@ -21,8 +21,12 @@ _ids = count(1)
 
 BAR_ROW: Final = 46  # px per bar of a horizontal bar chart: label line, then the bar
 BAR_HEIGHT: Final = 18
+LABEL_LINE: Final = 16  # px per further line of a wrapped bar label
+LABEL_CHARS: Final = 32  # characters a label line holds at 13 px in a 320 px wide screen's panel
+LABEL_LINES: Final = 2  # a longer label is cut with an ellipsis (its <title> keeps it whole)
 INSIDE_FROM: Final = 55  # a bar at least this % long carries its value inside
 COLUMN_HEIGHT: Final = 120  # px of a column chart's plot area
+NARROW_FROM: Final = 12  # columns, past which a phone leaves a column narrower than its label
 CELL: Final = 11  # px per calendar day, gap included
 GAP: Final = 2
 MAX_CALENDAR_WEEKS: Final = 53
@@ -68,28 +72,74 @@ def bar_chart(bars: Sequence[Bar], *, title: str, unit: str = "") -> Markup:
     words = "; ".join(
         f"{bar.label}: {bar.value_label or _describe(bar.value, unit)}" for bar in bars
     )
-    parts = [_open("bars", title, words, len(bars) * BAR_ROW)]
-    for index, bar in enumerate(bars):
-        top = index * BAR_ROW
+    labels = [wrap(bar.label) for bar in bars]
+    height = sum(BAR_ROW + (len(lines) - 1) * LABEL_LINE for lines in labels)
+    parts = [_open("bars", title, words, height)]
+    top = 0
+    for bar, lines in zip(bars, labels, strict=True):
         width = max(bar.value / peak * 100, 0.5 if bar.value else 0)
         shown = bar.value_label or _number(bar.value)
         css = "bar bar-highlight" if bar.highlight else "bar"
         inside = width >= INSIDE_FROM
         value_x, value_dx = (f"{width:.2f}%", -6) if inside else (f"{width:.2f}%", 6)
+        bar_y = top + 20 + (len(lines) - 1) * LABEL_LINE
         parts.append(
             f'<g class="{css}"><title>{escape(bar.label)}: '
             f"{escape(bar.value_label or _describe(bar.value, unit))}</title>"
-            f'<text class="bar-label" x="0" y="{top + 14}">{escape(bar.label)}</text>'
-            f'<rect class="bar-track" x="0" y="{top + 20}" width="100%" height="{BAR_HEIGHT}" '
+            f'<text class="bar-label" x="0" y="{top + 14}">{_label_lines(lines)}</text>'
+            f'<rect class="bar-track" x="0" y="{bar_y}" width="100%" height="{BAR_HEIGHT}" '
             f'rx="4"/>'
-            f'<rect class="bar-fill" x="0" y="{top + 20}" width="{width:.2f}%" '
+            f'<rect class="bar-fill" x="0" y="{bar_y}" width="{width:.2f}%" '
             f'height="{BAR_HEIGHT}" rx="4"/>'
             f'<text class="bar-value{" bar-value-inside" if inside else ""}" x="{value_x}" '
-            f'dx="{value_dx}" y="{top + 20 + BAR_HEIGHT / 2 + 4:g}" '
+            f'dx="{value_dx}" y="{bar_y + BAR_HEIGHT / 2 + 4:g}" '
             f'text-anchor="{"end" if inside else "start"}">{escape(shown)}</text></g>'
         )
+        top += BAR_ROW + (len(lines) - 1) * LABEL_LINE
     parts.append("</svg>")
     return Markup("".join(parts))  # noqa: S704 - every value in it went through escape()
+
+
+def wrap(label: str, chars: int = LABEL_CHARS, most: int = LABEL_LINES) -> list[str]:
+    """A label in lines of at most `chars` characters, broken between words (inside a word
+    only when it is longer than a line), and at most `most` lines, the last cut with '…'.
+
+    A label in two parts ("Title — Artist") breaks at the dash when the first part fits.
+    SVG text does not wrap by itself, and a label past the chart's edge would be clipped.
+    """
+    head, dash, tail = label.partition(" — ")
+    if dash and len(label) > chars and len(head) <= chars and most > 1:
+        return [head, *wrap("— " + tail, chars, most - 1)]
+    lines: list[str] = []
+    line = ""
+    for word in label.split():
+        while len(word) > chars:
+            if line:
+                lines.append(line)
+                line = ""
+            lines.append(word[: chars - 1] + "-")
+            word = word[chars - 1 :]
+        if line and len(line) + 1 + len(word) > chars:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}" if line else word
+    if line or not lines:
+        lines.append(line)
+    if len(lines) > most:
+        last = lines[most - 1]
+        lines = [*lines[: most - 1], last[: chars - 1].rstrip() + "…"]
+    return lines
+
+
+def _label_lines(lines: list[str]) -> str:
+    """One line as plain text, several as <tspan>s under each other."""
+    if len(lines) == 1:
+        return str(escape(lines[0]))
+    return "".join(
+        f'<tspan x="0" dy="{0 if index == 0 else LABEL_LINE}">{escape(line)}</tspan>'
+        for index, line in enumerate(lines)
+    )
 
 
 def _describe(value: float, unit: str) -> str:
@@ -129,9 +179,15 @@ def column_chart(
                 f'text-anchor="middle">{escape(_number(column.value))}</text>'
             )
         if index % every == 0:
+            # Under a narrow first column a centred label would stick out past the left edge.
+            x, anchor = (
+                ("0", "start")
+                if index == 0 and len(columns) > NARROW_FROM
+                else (f"{left + share / 2:.3f}%", "middle")
+            )
             parts.append(
-                f'<text class="column-label" x="{left + share / 2:.3f}%" y="{height - 4}" '
-                f'text-anchor="middle">{escape(column.label)}</text>'
+                f'<text class="column-label" x="{x}" y="{height - 4}" '
+                f'text-anchor="{anchor}">{escape(column.label)}</text>'
             )
         parts.append("</g>")
     parts.append(f'<line class="axis" x1="0" x2="100%" y1="{base + 0.5}" y2="{base + 0.5}"/></svg>')
@@ -160,6 +216,11 @@ def _level(plays: int, peak: int) -> int:
     return min(4, 1 + (4 * plays - 1) // peak)
 
 
+def calendar_start(first: date, last: date) -> date:
+    """The first day a calendar from `first` to `last` draws: at most 53 weeks back."""
+    return max(first, last - timedelta(weeks=MAX_CALENDAR_WEEKS) + timedelta(days=1))
+
+
 def calendar_heatmap(
     plays_per_day: dict[date, int], *, first: date, last: date, title: str = "Plays per day"
 ) -> Markup:
@@ -170,7 +231,7 @@ def calendar_heatmap(
     """
     if last < first:
         return Markup("")
-    shown_first = max(first, last - timedelta(weeks=MAX_CALENDAR_WEEKS) + timedelta(days=1))
+    shown_first = calendar_start(first, last)
     start = shown_first - timedelta(days=shown_first.weekday())
     weeks = (last - start).days // 7 + 1
     days = (last - shown_first).days + 1
@@ -196,13 +257,20 @@ def calendar_heatmap(
     month_seen = None
     for week in range(weeks):
         monday = start + timedelta(weeks=week)
-        # A month is named above its first full week; the first column's month too, if
-        # there is room before the next name.
-        opens = monday.day <= 7 or (week == 0 and monday.day <= 14)
-        if monday.month != month_seen and opens:
-            month_seen = monday.month
+        # A month is named above the column of its first Monday, and the first column by
+        # the month of its first drawn day when the next name leaves room (three columns),
+        # so even a calendar of one week says which month it shows.
+        named = monday
+        opens = monday.day <= 7
+        if week == 0 and not opens:
+            named = shown_first
+            opens = not any(
+                (monday + timedelta(weeks=later)).day <= 7 for later in range(1, min(3, weeks))
+            )
+        if named.month != month_seen and opens:
+            month_seen = named.month
             parts.append(
-                f'<text class="calendar-month" x="{24 + week * CELL}" y="10">{monday:%b}</text>'
+                f'<text class="calendar-month" x="{24 + week * CELL}" y="10">{named:%b}</text>'
             )
         for row in range(7):
             day = monday + timedelta(days=row)

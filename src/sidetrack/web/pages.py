@@ -8,6 +8,7 @@ addresses: an unknown range falls back to the default, a malformed id is a 404.
 import math
 import uuid
 from dataclasses import dataclass
+from datetime import date
 from typing import Annotated, Any, Final, Literal, get_args
 from urllib.parse import urlencode
 
@@ -74,7 +75,9 @@ def _uuid(raw: str, what: str) -> uuid.UUID:
 def home(request: Request, session: DbSession) -> HTMLResponse:
     running = club.current_week(session)
     current = club.week_detail(session, running.id) if running else None
-    latest = club.list_weeks(session, limit=LATEST_WINNERS + 1).items
+    # The newest weeks hold the running one and now and then a week that closed without a
+    # winner (every nomination withdrawn): read twice as many, in the same queries.
+    latest = club.list_weeks(session, limit=2 * LATEST_WINNERS).items
     winners = [week for week in latest if week.winner is not None][:LATEST_WINNERS]
     return render(
         request,
@@ -145,6 +148,7 @@ def week_page(request: Request, session: DbSession, week_id: str) -> HTMLRespons
     # A running poll's tally is not shown: it would sway the votes still to come. A poll
     # nobody voted in has nothing to chart.
     poll = week.poll if week.poll and week.poll.final and week.poll.voter_count else None
+    unvoted = week.poll if week.poll and week.poll.final and not week.poll.voter_count else None
     summary = week.ratings_summary
     return render(
         request,
@@ -153,6 +157,7 @@ def week_page(request: Request, session: DbSession, week_id: str) -> HTMLRespons
             "week": week,
             "deadline": club.next_deadline(week, utcnow()),
             "poll": poll,
+            "unvoted_poll": unvoted,
             "poll_chart": _poll_chart(poll) if poll else Markup(""),
             "histogram": charts.rating_histogram(summary.histogram, title="Ratings, by value")
             if summary.count
@@ -264,6 +269,7 @@ class Listening:
     recent: ListenPage
     time_zone: str
     calendar: Markup
+    calendar_from: date | None  # the first day drawn when the range is longer than 53 weeks
     hours: Markup
 
 
@@ -325,6 +331,7 @@ def _listening(session: Session, user_id: uuid.UUID, range_name: RangeName) -> L
     except Forbidden:
         return None
     first = stats.start or min(stats.plays_per_day, default=stats.end)
+    drawn_from = charts.calendar_start(first, stats.end)
     return Listening(
         range=range_name,
         stats=stats,
@@ -333,6 +340,7 @@ def _listening(session: Session, user_id: uuid.UUID, range_name: RangeName) -> L
         calendar=charts.calendar_heatmap(stats.plays_per_day, first=first, last=stats.end)
         if stats.total_plays
         else Markup(""),
+        calendar_from=drawn_from if drawn_from > first else None,
         hours=charts.hours_chart(stats.plays_per_hour, title="Plays by hour of day")
         if stats.total_plays
         else Markup(""),
