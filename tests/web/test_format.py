@@ -54,5 +54,3 @@ def test_words_and_names() -> None:
         "https://open.spotify.com/album/6dVIqQ8qmQ5GBnJ9shOYGE"
     )
     assert fmt.spotify_album_url(None) is None
-    assert fmt.discord_thread_url("1", 2) == "https://discord.com/channels/1/2"
-    assert fmt.discord_thread_url(None, 2) is None

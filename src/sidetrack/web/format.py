@@ -134,12 +134,6 @@ def spotify_album_url(spotify_id: str | None) -> str | None:
     return f"https://open.spotify.com/album/{spotify_id}" if spotify_id else None
 
 
-def discord_thread_url(guild_id: str | None, thread_id: int | None) -> str | None:
-    if not guild_id or thread_id is None:
-        return None
-    return f"https://discord.com/channels/{guild_id}/{thread_id}"
-
-
 FILTERS = {
     "day": day,
     "when_utc": when_utc,

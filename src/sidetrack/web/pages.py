@@ -144,7 +144,8 @@ def _page_url(path: str, params: dict[str, Any], page: int) -> str:
 
 @router.get("/club/weeks/{week_id}", response_class=HTMLResponse)
 def week_page(request: Request, session: DbSession, week_id: str) -> HTMLResponse:
-    week = club.week_detail(session, _uuid(week_id, "week"))
+    guild = request.app.state.settings.discord_guild_id
+    week = club.week_detail(session, _uuid(week_id, "week"), guild)
     # A running poll's tally is not shown: it would sway the votes still to come. A poll
     # nobody voted in has nothing to chart.
     poll = week.poll if week.poll and week.poll.final and week.poll.voter_count else None
@@ -162,7 +163,7 @@ def week_page(request: Request, session: DbSession, week_id: str) -> HTMLRespons
             "histogram": charts.rating_histogram(summary.histogram, title="Ratings, by value")
             if summary.count
             else Markup(""),
-            "threads": _threads(request, week),
+            "threads": _threads(week),
         },
     )
 
@@ -186,19 +187,15 @@ class Thread:
     url: str | None
 
 
-def _threads(request: Request, week: WeekDetail) -> list[Thread]:
-    guild = request.app.state.settings.discord_guild_id
+def _threads(week: WeekDetail) -> list[Thread]:
+    links = week.discord_links
     threads = [
-        ("Nominations", week.nominations_thread_id),
-        ("Poll", week.poll_thread_id),
-        ("Winner", week.winner_thread_id),
-        ("Ratings", week.ratings_thread_id),
+        ("Nominations", week.nominations_thread_id, links.nominations),
+        ("Poll", week.poll_thread_id, links.poll),
+        ("Winner", week.winner_thread_id, links.winner),
+        ("Ratings", week.ratings_thread_id, links.ratings),
     ]
-    return [
-        Thread(name, fmt.discord_thread_url(guild, thread_id))
-        for name, thread_id in threads
-        if thread_id is not None
-    ]
+    return [Thread(name, url) for name, thread_id, url in threads if thread_id is not None]
 
 
 @router.get("/club/stats", response_class=HTMLResponse)
