@@ -61,9 +61,10 @@ def database(kind: str) -> Iterator[str]:
 
 def import_in_child(url: str, archive: str, queue: Any) -> None:
     """Run in a fresh process, so peak memory is the import's own."""
-    from sidetrack.connectors.files import ReadReport, read_listens
+    from sidetrack.connectors.files import read_listens
     from sidetrack.core.db import make_engine, make_session_factory, transaction
     from sidetrack.core.migrations import upgrade
+    from sidetrack.listening.records import ReadReport
     from sidetrack.listening.tasks import import_listens
     from sidetrack.users.service import create_user
 

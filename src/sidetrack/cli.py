@@ -238,9 +238,10 @@ def import_listens_command(
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from sidetrack.connectors.files import ReadReport, read_listens
+    from sidetrack.connectors.files import read_listens
     from sidetrack.core.db import make_engine, make_session_factory, transaction
     from sidetrack.core.errors import SidetrackError
+    from sidetrack.listening.records import ReadReport
     from sidetrack.listening.service import summarize
     from sidetrack.listening.tasks import import_listens
     from sidetrack.users.service import get_user_by_handle

@@ -19,7 +19,7 @@ import uuid
 import zipfile
 import zlib
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from io import BytesIO
 from pathlib import Path
@@ -29,7 +29,7 @@ import msgspec
 
 from sidetrack.core.config import get_settings
 from sidetrack.listening.models import ListenSource
-from sidetrack.listening.records import EARLIEST_PLAY, FUTURE_SLACK, ListenRecord, RecordProblem
+from sidetrack.listening.records import EARLIEST_PLAY, FUTURE_SLACK, ListenRecord, ReadReport
 
 # Formats detect_format can name.
 SPOTIFY_EXTENDED = "spotify_extended"  # Streaming_History_Audio_*.json, endsong_*.json
@@ -59,52 +59,6 @@ MAX_SOURCE_ID = 128  # ListenEvent.source_id's column width
 
 _ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
 _UNKNOWN_EXPORT = "not a listening export we know"
-
-
-@dataclass
-class ReadReport:
-    """What a read did, filled in as the records are consumed.
-
-    `problems` keeps the first `max_problems` problems; `problem_count` counts them all, so a
-    file of a million broken rows cannot fill memory with complaints. `formats` maps each file
-    read (`archive.zip/member.json` for a zip member) to its format; `ignored` maps the files
-    inside a zip that were not listening exports to the reason.
-    """
-
-    files: int = 0
-    read: int = 0
-    skipped: dict[str, int] = field(default_factory=dict)
-    problems: list[RecordProblem] = field(default_factory=list)
-    problem_count: int = 0
-    formats: dict[str, str] = field(default_factory=dict)
-    ignored: dict[str, str] = field(default_factory=dict)
-    max_problems: int = 1000
-
-    @property
-    def skipped_total(self) -> int:
-        return sum(self.skipped.values())
-
-    def skip(self, reason: str, count: int = 1) -> None:
-        self.skipped[reason] = self.skipped.get(reason, 0) + count
-
-    def problem(self, file: str, position: str, reason: str) -> None:
-        self.problem_count += 1
-        if len(self.problems) < self.max_problems:
-            self.problems.append(RecordProblem(file=file, position=position, reason=reason))
-
-    def as_dict(self) -> dict[str, Any]:
-        """A JSON-ready summary (what `sidetrack import listens --json` can print)."""
-        return {
-            "files": self.files,
-            "read": self.read,
-            "skipped": dict(sorted(self.skipped.items())),
-            "problem_count": self.problem_count,
-            "problems": [
-                {"file": p.file, "position": p.position, "reason": p.reason} for p in self.problems
-            ],
-            "formats": dict(self.formats),
-            "ignored": dict(self.ignored),
-        }
 
 
 class _BadRow(Exception):

@@ -8,12 +8,13 @@ from fastapi import APIRouter, Query, UploadFile
 from pydantic import AwareDatetime, BaseModel, Field, StringConstraints
 
 from sidetrack.catalog.schemas import Isrc, MusicBrainzId
+from sidetrack.connectors.files import read_listens_from_bytes
 from sidetrack.core.errors import PayloadTooLarge
 from sidetrack.core.http import DbSession, error_responses
 from sidetrack.core.schemas import NonNegativeInt32, NotNull, WriteModel
 from sidetrack.listening import queries
 from sidetrack.listening.models import ListenSource
-from sidetrack.listening.records import ListenRecord
+from sidetrack.listening.records import ListenRecord, ReadReport
 from sidetrack.listening.schemas import ListeningStats, ListenPage, StatsRangeName
 from sidetrack.listening.service import import_export_file, ingest_listens
 from sidetrack.listening.settings import update_own_listening_settings
@@ -178,5 +179,7 @@ def upload_import(
             "Uploads are limited to 512 MB; import larger histories with `sidetrack import`",
             details={"file": "larger than 512 MB"},
         )
-    summary = import_export_file(session, user_id, viewer, file.filename or "upload", data)
+    report = ReadReport()
+    records = read_listens_from_bytes(file.filename or "upload", data, report)
+    summary = import_export_file(session, user_id, viewer, records, report)
     return ImportReport(**summary.as_dict())

@@ -1,7 +1,8 @@
 """The shape every listening source is read into before ingest: one play, source-neutral."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sidetrack.listening.models import ListenSource
 
@@ -42,3 +43,49 @@ class RecordProblem:
     file: str
     position: str  # e.g. "row 12", "item 40", "line 7"
     reason: str
+
+
+@dataclass
+class ReadReport:
+    """What a read did, filled in as the records are consumed.
+
+    `problems` keeps the first `max_problems` problems; `problem_count` counts them all, so a
+    file of a million broken rows cannot fill memory with complaints. `formats` maps each file
+    read (`archive.zip/member.json` for a zip member) to its format; `ignored` maps the files
+    inside a zip that were not listening exports to the reason.
+    """
+
+    files: int = 0
+    read: int = 0
+    skipped: dict[str, int] = field(default_factory=dict)
+    problems: list[RecordProblem] = field(default_factory=list)
+    problem_count: int = 0
+    formats: dict[str, str] = field(default_factory=dict)
+    ignored: dict[str, str] = field(default_factory=dict)
+    max_problems: int = 1000
+
+    @property
+    def skipped_total(self) -> int:
+        return sum(self.skipped.values())
+
+    def skip(self, reason: str, count: int = 1) -> None:
+        self.skipped[reason] = self.skipped.get(reason, 0) + count
+
+    def problem(self, file: str, position: str, reason: str) -> None:
+        self.problem_count += 1
+        if len(self.problems) < self.max_problems:
+            self.problems.append(RecordProblem(file=file, position=position, reason=reason))
+
+    def as_dict(self) -> dict[str, Any]:
+        """A JSON-ready summary (what `sidetrack import listens --json` can print)."""
+        return {
+            "files": self.files,
+            "read": self.read,
+            "skipped": dict(sorted(self.skipped.items())),
+            "problem_count": self.problem_count,
+            "problems": [
+                {"file": p.file, "position": p.position, "reason": p.reason} for p in self.problems
+            ],
+            "formats": dict(self.formats),
+            "ignored": dict(self.ignored),
+        }

@@ -23,7 +23,6 @@ from sqlalchemy.orm import Session
 from sidetrack.catalog.models import Track
 from sidetrack.catalog.normalize import KEY_SEPARATOR, artist_key_of
 from sidetrack.catalog.resolve import ResolvedTrack, TrackCache, TrackRef, resolve_tracks
-from sidetrack.connectors.files import ReadReport, read_listens_from_bytes
 from sidetrack.core.bulk import stage_rows, write_rows
 from sidetrack.core.errors import Forbidden, Unauthorized
 from sidetrack.core.types import utcnow
@@ -34,7 +33,7 @@ from sidetrack.listening.models import (
     ListenMonthTrackCount,
     ListenTrackTotal,
 )
-from sidetrack.listening.records import EARLIEST_PLAY, FUTURE_SLACK, ListenRecord
+from sidetrack.listening.records import EARLIEST_PLAY, FUTURE_SLACK, ListenRecord, ReadReport
 from sidetrack.users.service import get_user, get_user_for_writing_listens
 
 MAX_TOLERANCE = timedelta(seconds=90)
@@ -590,11 +589,16 @@ UPLOAD_BATCH = 50_000
 
 
 def import_export_file(
-    session: Session, user_id: uuid.UUID, uploader_id: uuid.UUID | None, name: str, data: bytes
+    session: Session,
+    user_id: uuid.UUID,
+    uploader_id: uuid.UUID | None,
+    records: Iterable[ListenRecord],
+    report: ReadReport,
 ) -> ImportSummary:
-    """Import one uploaded export file (or zip) for a member, in the caller's transaction.
+    """Import one uploaded export file's plays for a member, in the caller's transaction.
 
-    Only the member themself may upload their history.
+    `records` is read lazily (connectors.files), filling `report` as it goes, and only once
+    the uploader is known to be the member: only they may upload their history.
     """
     if uploader_id is None:
         raise Unauthorized(
@@ -603,9 +607,8 @@ def import_export_file(
     if uploader_id != user_id:
         raise Forbidden("Members import only their own history", details={"user_id": "not you"})
     get_user(session, user_id)
-    report = ReadReport()
     total = IngestResult()
-    records = read_listens_from_bytes(name, data, report)
+    records = iter(records)
     while batch := list(islice(records, UPLOAD_BATCH)):
         total.add(ingest_listens(session, user_id, batch), offset=total.received)
     return summarize(report, total)
