@@ -65,10 +65,10 @@ def test_bulk_listens_refusals(client: TestClient, session: Session) -> None:
     )
     assert forbidden.status_code == 403
     headers = {"Authorization": f"Bearer {worker}"}
-    naive = {"user_id": str(user.id), "listens": [listen(0, played_at="2025-05-01T18:00:00")]}
-    response = client.post("/api/listens/bulk", json=naive, headers=headers)
+    too_many = {"user_id": str(user.id), "listens": [listen(0)] * 10_001}
+    response = client.post("/api/listens/bulk", json=too_many, headers=headers)
     assert response.status_code == 422
-    assert "listens.0.played_at" in response.json()["error"]["details"]["fields"]
+    assert "listens" in response.json()["error"]["details"]["fields"]
     unknown = {"user_id": "00000000-0000-0000-0000-000000000000", "listens": [listen(0)]}
     assert client.post("/api/listens/bulk", json=unknown, headers=headers).status_code == 404
     assert stored(session) == 0
@@ -99,6 +99,39 @@ def test_bulk_listens_ids_are_checked_and_made_canonical(
     for field, value in bad_ids:
         body = {"user_id": str(user.id), "listens": [listen(40, **{field: value})]}
         refused = client.post("/api/listens/bulk", json=body, headers=headers)
-        assert refused.status_code == 422, field
-        assert list(refused.json()["error"]["details"]["fields"]) == [f"listens.0.{field}"]
+        assert refused.status_code == 200, field
+        [rejection] = refused.json()["rejected"]
+        assert rejection["index"] == 0
+        assert rejection["reason"].startswith(f"{field}: "), rejection
+    assert stored(session) == 2
+
+
+def test_bulk_listens_a_row_that_does_not_validate_is_rejected_and_the_rest_kept(
+    client: TestClient, session: Session
+) -> None:
+    user = create_user(session)
+    _row, token = create_api_token(session, "worker", ["listens:write"])
+    session.commit()
+    headers = {"Authorization": f"Bearer {token}"}
+    body = {
+        "user_id": str(user.id),
+        "listens": [
+            listen(0),
+            listen(20, played_at="2025-05-01T18:00:00"),  # no time zone
+            "not a play",
+            listen(40, colour="blue"),  # an unknown field
+            listen(60, played_at="2001-01-01T00:00:00+00:00"),  # refused by ingest
+            listen(80),
+        ],
+    }
+    response = client.post("/api/listens/bulk", json=body, headers=headers)
+    assert response.status_code == 200, response.text
+    counts = response.json()
+    assert (counts["received"], counts["inserted"], counts["duplicates"]) == (6, 2, 0)
+    reasons = {r["index"]: r["reason"] for r in counts["rejected"]}
+    assert list(reasons) == [1, 2, 3, 4]
+    assert reasons[1].startswith("played_at: ")
+    assert reasons[2].startswith("row: ")
+    assert reasons[3].startswith("colour: ")
+    assert reasons[4] == "played_at is before 2002-10-01"
     assert stored(session) == 2

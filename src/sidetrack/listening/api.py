@@ -1,11 +1,20 @@
 """HTTP delivery for listening under /api: bulk ingest, a member's history and statistics."""
 
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, UploadFile
-from pydantic import AwareDatetime, BaseModel, Field, StringConstraints
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    Field,
+    StringConstraints,
+    ValidationError,
+    ValidatorFunctionWrapHandler,
+    WrapValidator,
+)
 
 from sidetrack.catalog.schemas import Isrc, MusicBrainzId
 from sidetrack.connectors.files import read_listens_from_bytes
@@ -42,9 +51,31 @@ class ListenIn(WriteModel):
     source_id: Annotated[str, StringConstraints(max_length=128)] | None = None
 
 
+@dataclass(frozen=True)
+class InvalidListen:
+    """A row of a bulk request that failed validation: reported by index, never stored."""
+
+    reason: str
+
+
+def _keep_invalid(value: Any, validate: ValidatorFunctionWrapHandler) -> Any:
+    """Validate one row as a ListenIn; a bad row becomes an InvalidListen instead of refusing
+    the whole batch, so every valid row is kept. The OpenAPI schema stays ListenIn's."""
+    try:
+        return validate(value)
+    except ValidationError as error:
+        return InvalidListen(
+            "; ".join(
+                f"{'.'.join(str(part) for part in problem['loc']) or 'row'}: {problem['msg']}"
+                for problem in error.errors()
+            )
+        )
+
+
 class BulkListens(WriteModel):
     user_id: uuid.UUID
-    listens: list[ListenIn] = Field(max_length=10_000)
+    # Each item is a ListenIn, or an InvalidListen where that row did not validate.
+    listens: list[Annotated[ListenIn, WrapValidator(_keep_invalid)]] = Field(max_length=10_000)
 
 
 class RejectedListen(BaseModel):
@@ -61,30 +92,44 @@ class IngestCounts(BaseModel):
 
 @router.post("/listens/bulk", responses=error_responses(401, 403, 404))
 def bulk_listens(body: BulkListens, session: DbSession, _token: ListensWriter) -> IngestCounts:
-    """Store a batch of a member's plays, all or nothing; the same play is stored once."""
-    records = [
-        ListenRecord(
-            artist_name=listen.artist_name,
-            track_title=listen.track_title,
-            played_at=listen.played_at.astimezone(UTC),
-            source=listen.source,
-            album_title=listen.album_title,
-            duration_ms=listen.duration_ms,
-            ms_played=listen.ms_played,
-            recording_mbid=listen.recording_mbid,
-            release_mbid=listen.release_mbid,
-            spotify_track_id=listen.spotify_track_id,
-            isrc=listen.isrc,
-            source_id=listen.source_id,
+    """Store a batch of a member's plays in one transaction; the same play is stored once.
+
+    A row that does not validate, or that ingest refuses, is listed in `rejected` by its index
+    and reason; every other row is stored.
+    """
+    rejected: list[RejectedListen] = []
+    positions: list[int] = []  # the request index of each record handed to ingest
+    records: list[ListenRecord] = []
+    for index, listen in enumerate(body.listens):
+        if isinstance(listen, InvalidListen):
+            rejected.append(RejectedListen(index=index, reason=listen.reason))
+            continue
+        positions.append(index)
+        records.append(
+            ListenRecord(
+                artist_name=listen.artist_name,
+                track_title=listen.track_title,
+                played_at=listen.played_at.astimezone(UTC),
+                source=listen.source,
+                album_title=listen.album_title,
+                duration_ms=listen.duration_ms,
+                ms_played=listen.ms_played,
+                recording_mbid=listen.recording_mbid,
+                release_mbid=listen.release_mbid,
+                spotify_track_id=listen.spotify_track_id,
+                isrc=listen.isrc,
+                source_id=listen.source_id,
+            )
         )
-        for listen in body.listens
-    ]
     result = ingest_listens(session, body.user_id, records)
+    rejected.extend(
+        RejectedListen(index=positions[r.index], reason=r.reason) for r in result.rejected
+    )
     return IngestCounts(
-        received=result.received,
+        received=len(body.listens),
         inserted=result.inserted,
         duplicates=result.duplicates,
-        rejected=[RejectedListen(index=r.index, reason=r.reason) for r in result.rejected],
+        rejected=sorted(rejected, key=lambda r: r.index),
     )
 
 
