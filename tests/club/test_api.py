@@ -347,6 +347,72 @@ def test_a_whole_week_with_a_points_tie_decided_by_first_place_votes(
     assert [(r["value"], r["album"]["title"]) for r in ann["ratings"]] == [(4.5, "Aquemini")]
 
 
+def test_one_week_with_both_tie_breaks_end_to_end(client: TestClient, bot: Headers) -> None:
+    """Six members, five nominations: the top is an exact tie (earliest nomination wins) and
+    the two below it tie on points, ranked by first-place votes."""
+    week_id = start_week(client, bot)["id"]
+    n1 = nominate(client, bot, week_id, "Ann", "Kid A", "Radiohead")
+    n2 = nominate(client, bot, week_id, "Ben", "Homogenic", "Björk")
+    n3 = nominate(client, bot, week_id, "Cat", "Blue", "Joni Mitchell")
+    n4 = nominate(client, bot, week_id, "Dan", "Maggot Brain", "Funkadelic")
+    n5 = nominate(client, bot, week_id, "Eve", "Spirit of Eden", "Talk Talk")
+    advance(client, bot, week_id, "close-nominations")
+    ballots = {  # voter: (1st choice, 2nd choice)
+        "Ann": (n2, n4),
+        "Ben": (n1, n4),
+        "Cat": (n1, n2),
+        "Dan": (n2, n3),
+        "Eve": (n3, n1),
+        "Fay": (n5, n4),
+    }
+    for voter, (first, second) in ballots.items():
+        assert vote(client, bot, week_id, voter, first["id"], 1).status_code == 201
+        assert vote(client, bot, week_id, voter, second["id"], 2).status_code == 201
+
+    # N1: 1st Ben, Cat; 2nd Eve       → 2×2 + 1 = 5 (2 firsts)
+    # N2: 1st Ann, Dan; 2nd Cat       → 5 (2 firsts): an exact tie with N1, nominated later
+    # N3: 1st Eve; 2nd Dan            → 2 + 1 = 3 (1 first)
+    # N4: 2nd Ann, Ben, Fay           → 3 (0 firsts): N3's points, fewer first places
+    # N5: 1st Fay                     → 2
+    summary = client.get(f"/api/club/weeks/{week_id}/votes/summary").json()
+    assert [
+        (
+            row["nomination_id"],
+            row["points"],
+            row["first_place_votes"],
+            row["second_place_votes"],
+            row["position"],
+        )
+        for row in summary["results"]
+    ] == [
+        (n1["id"], 5, 2, 1, 1),
+        (n2["id"], 5, 2, 1, 1),
+        (n3["id"], 3, 1, 1, 3),
+        (n4["id"], 3, 0, 3, 4),
+        (n5["id"], 2, 1, 0, 5),
+    ]
+    assert summary["tie"] is True
+    assert set(summary["tied_nomination_ids"]) == {n1["id"], n2["id"]}
+    assert summary["tie_break"] == "earliest_nomination"
+    assert summary["voter_count"] == 6
+
+    closed = advance(client, bot, week_id, "close-poll")
+    assert closed["winner"]["id"] == n1["id"]
+    advance(client, bot, week_id, "open-ratings")
+    for rater, value in {"Ann": 4.5, "Ben": 4.0, "Cat": 3.0, "Dan": 2.5, "Eve": 5.0}.items():
+        response = client.post(
+            f"/api/club/weeks/{week_id}/ratings",
+            json={"user": member(rater), "value": value},
+            headers=bot,
+        )
+        assert response.status_code == 201, response.text
+    final = advance(client, bot, week_id, "close")
+    # 4.5 + 4 + 3 + 2.5 + 5 = 19 over 5 = 3.8; sorted 2.5, 3, 4, 4.5, 5 → median 4.0.
+    assert final["phase"] == "closed"
+    assert (final["ratings_summary"]["average"], final["ratings_summary"]["median"]) == (3.8, 4.0)
+    assert final["ratings_summary"]["count"] == 5
+
+
 def test_casting_a_rank_again_replaces_it(
     client: TestClient, bot: Headers, session: Session
 ) -> None:
