@@ -187,6 +187,11 @@ RATINGS = {
     "Rating: ★★★★\nFav track: *Hunter*\nThoughts: Cold.": RatingForm(4.0, "Hunter", "Cold."),
     "> Score: 2.5\n> Favourite song: “Bachelorette”": RatingForm(2.5, "Bachelorette"),
     "⭐ 4.5": RatingForm(4.5),
+    "⭐ 4 - great": RatingForm(4.0, None, "great"),
+    # Stars that are the rating, followed by words that start with a number.
+    "Rating: ★★ 5 songs were filler": RatingForm(2.0, None, "5 songs were filler"),
+    "★★★★½ 2 tracks stood out": RatingForm(4.5, None, "2 tracks stood out"),
+    "★★★★ 2024 best album": RatingForm(4.0, None, "2024 best album"),
     "🌟 3.5/5 — lovely": RatingForm(3.5, None, "lovely"),
     "Rating - 4": RatingForm(4.0),
     "Rating — 3.5\nReview: warm": RatingForm(3.5, None, "warm"),

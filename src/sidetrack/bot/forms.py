@@ -479,11 +479,17 @@ def _read_value(text: str, labelled: bool = False) -> tuple[float, str] | None:
     text = _DASHED.sub("", text.strip()) if labelled else text.strip()
     if (match := _STARS.match(text)) is not None:
         rest = text[match.end() :]
-        # "⭐ 4.5": a star before a number decorates it; the number is the rating.
-        if not re.match(r"\s*\d", rest):
+        # "⭐ 4.5": one star before a rating number decorates it, and the number is the
+        # rating; "★★ 5 songs were filler" or "★★★★½ 2 tracks stood out" are star ratings.
+        decorated = None
+        if len(match["stars"]) == 1 and not match["half"]:
+            number = _NUMBER.match(rest.strip())
+            if number is not None and _is_rating_number(number, rest.strip(), labelled):
+                decorated = rest.strip()
+        if decorated is None:
             value = len(match["stars"]) + (0.5 if match["half"] else 0.0)
             return value, rest
-        text = rest.strip()
+        text = decorated
     if (match := _NUMBER.match(text)) is not None and _is_rating_number(match, text, labelled):
         number = match["number"].replace(",", ".")
         value = float(number) + (0.5 if match["half"] else 0.0)
