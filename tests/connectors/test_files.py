@@ -684,6 +684,18 @@ def test_listenbrainz_jsonl(tmp_path: Path) -> None:
     assert report.formats == {str(path): LISTENBRAINZ_JSONL}
 
 
+def test_listenbrainz_jsonl_lines_python_reads_are_read(tmp_path: Path) -> None:
+    """NaN and a lone surrogate escape are not strict JSON, but Python's json reads them
+    and so must we: such a line is a play, not a problem."""
+    odd = json.dumps(listen(1672531200, additional_info={"duration_ms": float("nan")}))
+    surrogate = json.dumps(listen(1672531300, track_name="Merry \ud800 Lawrence"))
+    assert "NaN" in odd and "\\ud800" in surrogate
+    records, report = read(write(tmp_path / "odd.jsonl", odd + "\n" + surrogate + "\n"))
+    assert report.problems == []
+    assert [r.played_at.timestamp() for r in records] == [1672531200, 1672531300]
+    assert records[0].duration_ms is None  # NaN is no length
+
+
 def test_listenbrainz_mbid_mapping_fills_in_missing_ids(tmp_path: Path) -> None:
     item = listen(additional_info={})
     records, _ = read(write(tmp_path / "1.jsonl", jsonl(item)))

@@ -202,3 +202,24 @@ def test_the_same_play_with_and_without_its_album_is_stored_once(session: Sessio
     other = create_user(session)
     both = ingest_listens(session, other.id, [without, with_album])
     assert (both.inserted, both.duplicates) == (1, 1)
+
+
+def test_plays_a_concurrent_writer_stored_first_are_not_counted_twice(
+    session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another import may store a batch's plays between its duplicate check and its insert:
+    the insert skips them and the member's rollups are recounted, not added to."""
+    from sidetrack.listening import service
+
+    user = create_user(session)
+    batch = [play(0, ms_played=200_000), play(10, track="Hunter", ms_played=100_000)]
+    assert ingest_listens(session, user.id, batch).inserted == 2
+    # As if the check ran before the other writer's commit: it sees nothing stored.
+    monkeypatch.setattr(service, "_drop_duplicates", lambda _session, _user, plays: plays)
+    again = ingest_listens(session, user.id, [*batch, play(20, track="Jóga")])
+    assert (again.inserted, again.duplicates) == (1, 2)
+    session.expire_all()
+    hours = session.scalars(select(ListenHourCount).where(ListenHourCount.user_id == user.id))
+    assert sum(row.plays for row in hours) == 3
+    totals = session.scalars(select(ListenTrackTotal).where(ListenTrackTotal.user_id == user.id))
+    assert sorted(row.plays for row in totals) == [1, 2]

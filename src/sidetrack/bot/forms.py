@@ -483,8 +483,8 @@ def _read_value(text: str, labelled: bool = False) -> tuple[float, str] | None:
         # rating; "★★ 5 songs were filler" or "★★★★½ 2 tracks stood out" are star ratings.
         decorated = None
         if len(match["stars"]) == 1 and not match["half"]:
-            number = _NUMBER.match(rest.strip())
-            if number is not None and _is_rating_number(number, rest.strip(), labelled):
+            after = _NUMBER.match(rest.strip())
+            if after is not None and _is_rating_number(after, rest.strip(), labelled):
                 decorated = rest.strip()
         if decorated is None:
             value = len(match["stars"]) + (0.5 if match["half"] else 0.0)

@@ -93,9 +93,7 @@ def resolve_tracks(
 
     def found(ref: TrackRef, row: Any) -> None:
         track_id, duration_ms, key, artist_name = row
-        resolved[ref] = ResolvedTrack(
-            track_id, duration_ms or ref.duration_ms, key, artist_key_of(key), artist_name
-        )
+        resolved[ref] = ResolvedTrack(track_id, duration_ms, key, artist_key_of(key), artist_name)
 
     known = (Track.id, Track.duration_ms, Track.match_key, Track.artist_name)
 

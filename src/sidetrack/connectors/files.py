@@ -13,6 +13,7 @@ ListenBrainz stamp the start.
 
 import csv
 import json
+import math
 import re
 import unicodedata
 import uuid
@@ -311,7 +312,7 @@ def _is_video_name(name: str) -> bool:
 def _looks_like_listen_lines(text: str, start: int) -> bool:
     for _, line in zip(range(_SAMPLE_ITEMS), _lines(text, start), strict=False):
         try:
-            item = _JSON.decode(line)
+            item = _json_line(line)
         except (ValueError, RecursionError):
             continue
         return _classify(item) == LISTENBRAINZ_JSON
@@ -425,6 +426,15 @@ def _lines(text: str, start: int = 0) -> Iterator[str]:
             yield line
 
 
+def _json_line(line: str) -> Any:
+    """One JSON value: by msgspec, or by the standard library where msgspec refuses what
+    Python's json reads (NaN, a lone surrogate escape)."""
+    try:
+        return _JSON.decode(line)
+    except ValueError:
+        return json.loads(line)
+
+
 def _jsonl_items(text: str, where: _Where, report: ReadReport) -> Iterator[tuple[int, Any]]:
     end = len(text)
     start = 0
@@ -439,7 +449,7 @@ def _jsonl_items(text: str, where: _Where, report: ReadReport) -> Iterator[tuple
         if not line:
             continue
         try:
-            item = _JSON.decode(line)
+            item = _json_line(line)
         except (ValueError, RecursionError):
             report.problem(where.file, where.at("line", number), "not valid JSON (cut off?)")
             continue
@@ -568,7 +578,7 @@ def _duration_ms(info: dict[str, Any]) -> int | None:
             value = float(value.strip())
         except ValueError:
             return None
-    if type(value) is not int and type(value) is not float:
+    if type(value) is not int and (type(value) is not float or not math.isfinite(value)):
         return None
     milliseconds = round(value * scale)
     return milliseconds if 0 < milliseconds <= MAX_DURATION_MS else None

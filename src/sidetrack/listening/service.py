@@ -9,7 +9,7 @@ track start at least its length apart, so half the length never merges two real 
 import bisect
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from itertools import islice
@@ -17,7 +17,7 @@ from operator import itemgetter
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Table, case, delete, func, select, text
+from sqlalchemy import Column, DateTime, Table, case, delete, func, select, text
 from sqlalchemy.orm import Session
 
 from sidetrack.catalog.models import Track
@@ -164,7 +164,7 @@ def ingest_listens(
     if not fresh:
         return result
     if session.get_bind().dialect.name == "postgresql":
-        inserted = _store_on_postgres(session, user.id, user.timezone, fresh)
+        inserted = _store_on_postgres(session, user.id, ZoneInfo(user.timezone), fresh)
     else:
         inserted = _store_on_sqlite(session, user.id, ZoneInfo(user.timezone), fresh)
     result.inserted = inserted
@@ -221,37 +221,65 @@ _PLAY_COLUMNS = (
     "created_at",
 )
 
-# One statement stores the staged plays and folds the ones that went in into the four
-# rollups, all set-based inside PostgreSQL: rows a concurrent writer stored first are not
-# RETURNed, so they are neither inserted nor counted twice. Local hours and months are the
-# member's zone's, by PostgreSQL's own time-zone rules (the same IANA data as zoneinfo).
+
+def local_hour_of(zone: ZoneInfo) -> Callable[[datetime], datetime]:
+    """A function from an instant to the member's local wall-clock hour (naive).
+
+    The rollups' hours and months come from here on both databases, with Python's zoneinfo:
+    the same rules the statistics use for their local midnights.
+    """
+    cache: dict[datetime, datetime] = {}  # UTC hour → local hour; zone lookups are slow
+
+    def local_hour(played_at: datetime) -> datetime:
+        utc_hour = played_at.replace(minute=0, second=0, microsecond=0)
+        local = cache.get(utc_hour)
+        if local is None:
+            # Whole-hour offsets map UTC hours to local hours; others (India's +5:30) need
+            # the play's own minute, so only whole-hour zones are cached.
+            aware = played_at.astimezone(zone)
+            local = aware.replace(minute=0, second=0, microsecond=0, tzinfo=None)
+            offset = aware.utcoffset()
+            if offset is not None and offset.total_seconds() % 3600 == 0:
+                cache[utc_hour] = local
+        return local
+
+    return local_hour
+
+
+# Staged beside each play: its local hour, computed in Python (local_hour_of).
+_LOCAL_HOUR = Column("local_hour", DateTime(timezone=False))
+
+# One statement stores the staged plays and folds them into the four rollups, set-based
+# inside PostgreSQL. The rollups count every staged play; the caller compares the plays
+# inserted with those staged and recounts the member when a concurrent writer stored some
+# first. Each rollup is written in key order, so two writers for one member lock its rows
+# in the same order and cannot deadlock.
 _STORE_ON_POSTGRES = """
 WITH inserted AS (
     INSERT INTO listen_events (user_id, played_at, track_id, source, source_id, ms_played,
                                created_at)
     SELECT user_id, played_at, track_id, source, source_id, ms_played, created_at
-    FROM listen_events_incoming
+    FROM {incoming}
     ORDER BY user_id, played_at, track_id
     ON CONFLICT DO NOTHING
-    RETURNING played_at, track_id, ms_played
+    RETURNING 1
 ), heard AS (
-    SELECT inserted.played_at, inserted.track_id,
-           coalesce(inserted.ms_played, tracks.duration_ms, 0) AS ms,
-           inserted.played_at AT TIME ZONE :zone AS local_time,
+    SELECT staged.played_at, staged.track_id, staged.local_hour,
+           coalesce(staged.ms_played, tracks.duration_ms, 0) AS ms,
            split_part(tracks.match_key, :separator, 1) AS artist_key,
            tracks.artist_name
-    FROM inserted JOIN tracks ON tracks.id = inserted.track_id
+    FROM {incoming} AS staged JOIN tracks ON tracks.id = staged.track_id
 ), hours AS (
     INSERT INTO listen_hour_counts AS stored (user_id, local_hour, plays, ms_played)
-    SELECT :user_id, date_trunc('hour', local_time), count(*), sum(ms)
-    FROM heard GROUP BY 2
+    SELECT :user_id, local_hour, count(*), sum(ms)
+    FROM heard GROUP BY local_hour ORDER BY local_hour
     ON CONFLICT (user_id, local_hour) DO UPDATE
     SET plays = stored.plays + excluded.plays, ms_played = stored.ms_played + excluded.ms_played
 ), totals AS (
     INSERT INTO listen_track_totals AS stored
         (user_id, track_id, plays, ms_played, first_played_at, last_played_at)
     SELECT :user_id, track_id, count(*), sum(ms), min(played_at), max(played_at)
-    FROM heard GROUP BY track_id
+    FROM heard GROUP BY track_id ORDER BY track_id
     ON CONFLICT (user_id, track_id) DO UPDATE
     SET plays = stored.plays + excluded.plays,
         ms_played = stored.ms_played + excluded.ms_played,
@@ -259,8 +287,8 @@ WITH inserted AS (
         last_played_at = greatest(stored.last_played_at, excluded.last_played_at)
 ), months AS (
     INSERT INTO listen_month_track_counts AS stored (user_id, local_month, track_id, plays)
-    SELECT :user_id, date_trunc('month', local_time)::date, track_id, count(*)
-    FROM heard GROUP BY 2, 3
+    SELECT :user_id, date_trunc('month', local_hour)::date, track_id, count(*)
+    FROM heard GROUP BY 2, 3 ORDER BY 2, 3
     ON CONFLICT (user_id, local_month, track_id) DO UPDATE
     SET plays = stored.plays + excluded.plays
 ), artists AS (
@@ -268,7 +296,7 @@ WITH inserted AS (
         (user_id, artist_key, artist_name, plays, first_played_at)
     SELECT :user_id, artist_key, (array_agg(artist_name ORDER BY played_at))[1], count(*),
            min(played_at)
-    FROM heard GROUP BY artist_key
+    FROM heard GROUP BY artist_key ORDER BY artist_key
     ON CONFLICT (user_id, artist_key) DO UPDATE
     SET plays = stored.plays + excluded.plays,
         -- The name it was first heard under follows the earliest play.
@@ -280,29 +308,46 @@ SELECT count(*) FROM inserted
 """
 
 
-def _store_on_postgres(session: Session, user_id: uuid.UUID, zone: str, plays: list[_Play]) -> int:
+def _store_on_postgres(
+    session: Session, user_id: uuid.UUID, zone: ZoneInfo, plays: list[_Play]
+) -> int:
     """Binary COPY into a staging table, then one statement inserts and rolls up; returns
     how many plays went in (a concurrent writer may have stored some first)."""
     now = utcnow()
+    local_hour = local_hour_of(zone)
     table: Table = ListenEvent.__table__  # type: ignore[assignment]
-    stage_rows(
+    staged = stage_rows(
         session,
         table,
         _PLAY_COLUMNS,
         (
             # A ListenSource is a str: psycopg writes its value.
-            (user_id, played_at, track.id, record.source, record.source_id, record.ms_played, now)
+            (
+                user_id,
+                played_at,
+                track.id,
+                record.source,
+                record.source_id,
+                record.ms_played,
+                now,
+                local_hour(played_at),
+            )
             for played_at, track, record in plays
         ),
+        extra_columns=[_LOCAL_HOUR],
     )
     # The default 4 MB makes a batch's sorts (key order, per artist) spill to disk.
     session.execute(text("SET LOCAL work_mem = '64MB'"))
-    return int(
-        session.execute(
-            text(_STORE_ON_POSTGRES),
-            {"user_id": user_id, "zone": zone, "separator": KEY_SEPARATOR},
-        ).scalar_one()
+    # The staging table's name is ours (core.bulk), not input.
+    statement = text(_STORE_ON_POSTGRES.format(incoming=f'"{staged.name}"'))
+    inserted = int(
+        session.execute(statement, {"user_id": user_id, "separator": KEY_SEPARATOR}).scalar_one()
     )
+    if inserted != len(plays):
+        # Someone stored some of these plays between our check and our insert, and the
+        # rollups above counted them again: recount the member.
+        rebuild_rollups(session, user_id)
+    return inserted
 
 
 def _sqlite_time(moment: datetime) -> str:
@@ -369,18 +414,9 @@ def _add_to_rollups(
     totals: dict[uuid.UUID, list[Any]] = {}
     months: dict[tuple[date, uuid.UUID], int] = defaultdict(int)
     artists: dict[str, list[Any]] = {}
-    local_hours: dict[datetime, datetime] = {}  # UTC hour → local hour; zone lookups are slow
+    local_hour = local_hour_of(zone)
     for track, played_at, heard_ms in plays:
-        utc_hour = played_at.replace(minute=0, second=0, microsecond=0)
-        local = local_hours.get(utc_hour)
-        if local is None:
-            # Whole-hour offsets map UTC hours to local hours; others (India's +5:30) need
-            # the play's own minute, so only whole-hour zones are cached.
-            aware = played_at.astimezone(zone)
-            local = aware.replace(minute=0, second=0, microsecond=0, tzinfo=None)
-            offset = aware.utcoffset()
-            if offset is not None and offset.total_seconds() % 3600 == 0:
-                local_hours[utc_hour] = local
+        local = local_hour(played_at)
         hour = hours[local]
         hour[0] += 1
         hour[1] += heard_ms
@@ -609,6 +645,12 @@ def import_export_file(
     get_user(session, user_id)
     total = IngestResult()
     records = iter(records)
+    # All batches share the request's transaction, so each one's tracks stay good for the next.
+    known_tracks = TrackCache()
     while batch := list(islice(records, UPLOAD_BATCH)):
-        total.add(ingest_listens(session, user_id, batch), offset=total.received)
+        total.add(
+            ingest_listens(session, user_id, batch, known_tracks=known_tracks),
+            offset=total.received,
+        )
+        known_tracks.keep()
     return summarize(report, total)

@@ -34,10 +34,16 @@ def update_listening_settings(
 ) -> User:
     """Change a member's zone and/or privacy. A new zone recounts their local-time rollups
     (per local hour and month), so days and hours follow the new zone at once."""
+    zone = check_time_zone(timezone) if timezone is not None else None
+    if zone is not None:
+        # FOR UPDATE waits for imports in flight (they hold the member FOR KEY SHARE) and
+        # holds off new ones until we commit, so the recount sees every play and no batch
+        # counts its hours in the old zone meanwhile.
+        session.refresh(user, with_for_update=True)
     if listening_private is not None:
         user.listening_private = listening_private
-    if timezone is not None and timezone != user.timezone:
-        user.timezone = check_time_zone(timezone)
+    if zone is not None and zone != user.timezone:
+        user.timezone = zone
         session.flush()
         rebuild_rollups(session, user.id)
     session.flush()

@@ -37,7 +37,12 @@ def get_user_for_writing_listens(session: Session, user_id: uuid.UUID) -> User:
     Plays and rollups reference members without a foreign key (docs/db-notes.md), so their
     writer takes the lock that the key's check would have taken, once instead of per row.
     """
-    user = session.get(User, user_id, with_for_update={"read": True, "key_share": True})
+    user = session.get(
+        User,
+        user_id,
+        with_for_update={"read": True, "key_share": True},
+        populate_existing=True,  # the zone as committed now, not as this session last saw it
+    )
     if user is None:
         raise NotFound(f"No member with id {user_id}", details={"user_id": str(user_id)})
     return user
