@@ -7,7 +7,6 @@ stand-ins.
 """
 
 import logging
-import re
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, replace
@@ -17,13 +16,13 @@ from typing import Literal, Protocol
 from sidetrack.bot import limits, render
 from sidetrack.bot.client import ApiError, ApiUnavailable, ClubClient, Member
 from sidetrack.bot.forms import (
-    TEXT_MAX,
     FormError,
     NominationForm,
     NotAForm,
     RatingForm,
     parse_nomination,
     parse_rating,
+    read_pitch,
 )
 from sidetrack.bot.render import Embed, PollMenu
 from sidetrack.bot.runner import (
@@ -624,7 +623,6 @@ class ClubBot:
         week = await self._current("nominations")
         if week is None:
             return "No week is running."
-        pitch = _tidy_pitch(text_fields.get(PITCH_FIELD, ""))
         text = "\n".join(
             f"{label}: {value}"
             for label, value in text_fields.items()
@@ -632,8 +630,7 @@ class ClubBot:
         )
         try:
             form = parse_nomination(text)
-            if pitch is not None and len(pitch) > TEXT_MAX:
-                raise FormError(f"The pitch is too long (at most {TEXT_MAX:,} characters).")
+            pitch = read_pitch(text_fields.get(PITCH_FIELD, ""))
         except FormError as error:
             return (
                 str(error)
@@ -724,11 +721,6 @@ def _field(error: ApiError, name: str) -> str:
     fields = error.details.get("fields")
     where = fields if isinstance(fields, dict) else error.details
     return str(where.get(name, ""))
-
-
-def _tidy_pitch(text: str) -> str | None:
-    lines = [" ".join(line.split()) for line in text.strip().splitlines()]
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip() or None
 
 
 def _same_nomination(existing: NominationDetail, form: NominationForm) -> bool:

@@ -229,6 +229,18 @@ def _paragraphs(lines: list[str]) -> str | None:
     return text or None
 
 
+def _checked_pitch(pitch: str | None) -> str | None:
+    if pitch is not None and len(pitch) > TEXT_MAX:
+        raise FormError(f"The pitch is too long (at most {TEXT_MAX:,} characters).")
+    return pitch
+
+
+def read_pitch(text: str) -> str | None:
+    """A pitch typed on its own (the /nominate modal's field), taken as written: white space
+    tidied, paragraphs kept, and no line of it read as another field of the form."""
+    return _checked_pitch(_paragraphs([" ".join(line.split()) for line in text.splitlines()]))
+
+
 # --- the album line ----------------------------------------------------------------------------
 
 _YEAR_PARENS = re.compile(r"[(\[]\s*(?P<year>[12]\d{3})\s*[)\]]")
@@ -387,8 +399,7 @@ def parse_nomination(text: str) -> NominationForm:
     leftover = _paragraphs(extra)
     if leftover:
         pitch = f"{pitch}\n\n{leftover}" if pitch else leftover
-    if pitch is not None and len(pitch) > TEXT_MAX:
-        raise FormError(f"The pitch is too long (at most {TEXT_MAX:,} characters).")
+    pitch = _checked_pitch(pitch)
 
     genre, decade, country = _tags(fields)
     return NominationForm(
