@@ -57,6 +57,18 @@ def vote(
     )
 
 
+def cast_ballots(
+    client: TestClient,
+    bot: Headers,
+    week_id: str,
+    ballots: dict[str, tuple[dict[str, Any], dict[str, Any]]],
+) -> None:
+    """Each voter's (1st choice, 2nd choice), every vote accepted."""
+    for voter, (first, second) in ballots.items():
+        assert vote(client, bot, week_id, voter, first["id"], 1).status_code == 201
+        assert vote(client, bot, week_id, voter, second["id"], 2).status_code == 201
+
+
 def advance(client: TestClient, bot: Headers, week_id: str, action: str) -> dict[str, Any]:
     response = client.post(f"/api/club/weeks/{week_id}/{action}", headers=bot)
     assert response.status_code == 200, response.text
@@ -125,9 +137,7 @@ def test_a_whole_week_with_an_exact_tie_decided_by_the_earliest_nomination(
         "Eve": (n3, n4),
         "Fay": (n3, n2),
     }
-    for voter, (first, second) in ballots.items():
-        assert vote(client, bot, week_id, voter, first["id"], 1).status_code == 201
-        assert vote(client, bot, week_id, voter, second["id"], 2).status_code == 201
+    cast_ballots(client, bot, week_id, ballots)
 
     # N1 Kid A:     1st Ben, Dan = 2×2 = 4; 2nd Cat = 1        → 5 points (2 firsts, 1 second)
     # N2 Homogenic: 1st Ann, Cat = 4;       2nd Dan, Fay = 2   → 6 points (2, 2)
@@ -234,9 +244,7 @@ def test_a_whole_week_with_a_points_tie_decided_by_first_place_votes(
         "Dan": (m1, m2),
         "Eve": (m4, m1),
     }
-    for voter, (first, second) in ballots.items():
-        assert vote(client, bot, week_id, voter, first["id"], 1).status_code == 201
-        assert vote(client, bot, week_id, voter, second["id"], 2).status_code == 201
+    cast_ballots(client, bot, week_id, ballots)
     # M1 Blonde:     1st Dan = 2;       2nd Ben, Cat, Eve = 3 → 5 points (1 first, 3 seconds)
     # M2 Aquemini:   1st Ann, Cat = 4;  2nd Dan = 1           → 5 points (2 firsts, 1 second)
     # M3 Vespertine: 1st Ben = 2;       2nd Ann = 1           → 3 points (1, 1)
@@ -365,9 +373,7 @@ def test_one_week_with_both_tie_breaks_end_to_end(client: TestClient, bot: Heade
         "Eve": (n3, n1),
         "Fay": (n5, n4),
     }
-    for voter, (first, second) in ballots.items():
-        assert vote(client, bot, week_id, voter, first["id"], 1).status_code == 201
-        assert vote(client, bot, week_id, voter, second["id"], 2).status_code == 201
+    cast_ballots(client, bot, week_id, ballots)
 
     # N1: 1st Ben, Cat; 2nd Eve       → 2×2 + 1 = 5 (2 firsts)
     # N2: 1st Ann, Dan; 2nd Cat       → 5 (2 firsts): an exact tie with N1, nominated later
