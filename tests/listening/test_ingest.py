@@ -223,3 +223,31 @@ def test_plays_a_concurrent_writer_stored_first_are_not_counted_twice(
     assert sum(row.plays for row in hours) == 3
     totals = session.scalars(select(ListenTrackTotal).where(ListenTrackTotal.user_id == user.id))
     assert sorted(row.plays for row in totals) == [1, 2]
+
+
+def test_an_artist_is_named_as_first_heard_whatever_order_the_plays_arrive(
+    session: Session,
+) -> None:
+    from sidetrack.listening.models import ListenArtistTotal
+
+    def artist_row(user_id: object) -> tuple[str, int, datetime]:
+        row = session.scalars(
+            select(ListenArtistTotal).where(ListenArtistTotal.user_id == user_id)
+        ).one()
+        return row.artist_name, row.plays, row.first_played_at
+
+    # One batch: the later play is listed first, under another spelling of the artist.
+    together = create_user(session)
+    ingest_listens(
+        session,
+        together.id,
+        [play(30, artist="BJÖRK", track="Hunter"), play(0), play(60, track="Bachelorette")],
+    )
+    assert artist_row(together.id) == ("Björk", 3, T0)
+
+    # Two batches: the earliest play arrives last and brings its spelling with it.
+    apart = create_user(session)
+    ingest_listens(session, apart.id, [play(30, artist="BJÖRK", track="Hunter")])
+    ingest_listens(session, apart.id, [play(0, artist="Bjork", track="Isobel")])
+    session.expire_all()
+    assert artist_row(apart.id) == ("Bjork", 2, T0)

@@ -265,10 +265,12 @@ WITH inserted AS (
     RETURNING 1
 ), heard AS (
     SELECT staged.played_at, staged.track_id, staged.local_hour,
-           coalesce(staged.ms_played, tracks.duration_ms, 0) AS ms,
-           split_part(tracks.match_key, :separator, 1) AS artist_key,
-           tracks.artist_name
+           coalesce(staged.ms_played, tracks.duration_ms, 0) AS ms
     FROM {incoming} AS staged JOIN tracks ON tracks.id = staged.track_id
+), per_track AS (
+    SELECT track_id, count(*) AS plays, sum(ms) AS ms,
+           min(played_at) AS first_played_at, max(played_at) AS last_played_at
+    FROM heard GROUP BY track_id
 ), hours AS (
     INSERT INTO listen_hour_counts AS stored (user_id, local_hour, plays, ms_played)
     SELECT :user_id, local_hour, count(*), sum(ms)
@@ -278,8 +280,8 @@ WITH inserted AS (
 ), totals AS (
     INSERT INTO listen_track_totals AS stored
         (user_id, track_id, plays, ms_played, first_played_at, last_played_at)
-    SELECT :user_id, track_id, count(*), sum(ms), min(played_at), max(played_at)
-    FROM heard GROUP BY track_id ORDER BY track_id
+    SELECT :user_id, track_id, plays, ms, first_played_at, last_played_at
+    FROM per_track ORDER BY track_id
     ON CONFLICT (user_id, track_id) DO UPDATE
     SET plays = stored.plays + excluded.plays,
         ms_played = stored.ms_played + excluded.ms_played,
@@ -292,11 +294,15 @@ WITH inserted AS (
     ON CONFLICT (user_id, local_month, track_id) DO UPDATE
     SET plays = stored.plays + excluded.plays
 ), artists AS (
+    -- From the per-track counts (a few thousand rows, not every play): the catalog's
+    -- spelling of the artist on the track heard first names them.
     INSERT INTO listen_artist_totals AS stored
         (user_id, artist_key, artist_name, plays, first_played_at)
-    SELECT :user_id, artist_key, (array_agg(artist_name ORDER BY played_at))[1], count(*),
-           min(played_at)
-    FROM heard GROUP BY artist_key ORDER BY artist_key
+    SELECT :user_id, split_part(tracks.match_key, :separator, 1),
+           (array_agg(tracks.artist_name ORDER BY per_track.first_played_at))[1],
+           sum(per_track.plays), min(per_track.first_played_at)
+    FROM per_track JOIN tracks ON tracks.id = per_track.track_id
+    GROUP BY 2 ORDER BY 2
     ON CONFLICT (user_id, artist_key) DO UPDATE
     SET plays = stored.plays + excluded.plays,
         -- The name it was first heard under follows the earliest play.
