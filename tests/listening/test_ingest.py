@@ -215,7 +215,7 @@ def test_plays_a_concurrent_writer_stored_first_are_not_counted_twice(
     batch = [play(0, ms_played=200_000), play(10, track="Hunter", ms_played=100_000)]
     assert ingest_listens(session, user.id, batch).inserted == 2
     # As if the check ran before the other writer's commit: it sees nothing stored.
-    monkeypatch.setattr(service, "_drop_duplicates", lambda _session, _user, plays: plays)
+    monkeypatch.setattr(service, "_drop_duplicates", lambda _s, _u, plays, _in_flight=(): plays)
     again = ingest_listens(session, user.id, [*batch, play(20, track="Jóga")])
     assert (again.inserted, again.duplicates) == (1, 2)
     session.expire_all()
@@ -251,3 +251,22 @@ def test_an_artist_is_named_as_first_heard_whatever_order_the_plays_arrive(
     ingest_listens(session, apart.id, [play(0, artist="Bjork", track="Isobel")])
     session.expire_all()
     assert artist_row(apart.id) == ("Bjork", 2, T0)
+
+
+def test_plays_still_in_flight_count_as_stored(session: Session) -> None:
+    """A pipelined import prepares a batch before the previous one is committed: that
+    batch's plays, handed over in memory, are duplicates like stored ones."""
+    from sidetrack.listening.service import prepare_listens, store_listens
+
+    user = create_user(session)
+    first = prepare_listens(session, user.id, [play(0), play(10, track="Hunter")])
+    second = prepare_listens(
+        session, user.id, [play(0.5, source=ListenSource.SPOTIFY), play(20)], in_flight=first.plays
+    )
+    assert [played_at for played_at, _track, _record in second.plays] == [
+        T0 + timedelta(minutes=20)
+    ]
+    assert second.result.duplicates == 1
+    assert store_listens(session, user.id, first).inserted == 2
+    assert store_listens(session, user.id, second).inserted == 1
+    assert count(session, ListenEvent) == 3

@@ -106,6 +106,14 @@ _Play = tuple[datetime, ResolvedTrack, ListenRecord]
 _start_of = itemgetter(0)
 
 
+@dataclass
+class PreparedListens:
+    """A batch checked, resolved to tracks and rid of duplicates, ready to be stored."""
+
+    result: IngestResult  # received, rejected and duplicates so far
+    plays: list[_Play]  # the new plays, by start time
+
+
 def ingest_listens(
     session: Session,
     user_id: uuid.UUID,
@@ -118,6 +126,21 @@ def ingest_listens(
     Atomic with the caller's transaction: this only flushes. An import of many batches
     passes `known_tracks` so that each spelling of a track is looked up once.
     """
+    prepared = prepare_listens(session, user_id, records, known_tracks=known_tracks)
+    return store_listens(session, user_id, prepared)
+
+
+def prepare_listens(
+    session: Session,
+    user_id: uuid.UUID,
+    records: Sequence[ListenRecord],
+    *,
+    known_tracks: TrackCache | None = None,
+    in_flight: Sequence[_Play] = (),
+) -> PreparedListens:
+    """The first half of `ingest_listens`: check the records, resolve their tracks (creating
+    new ones) and drop the plays already stored, repeated in the batch, or among `in_flight`:
+    plays of an earlier batch that may not be committed yet (a pipelined import's)."""
     user = get_user_for_writing_listens(session, user_id)
     result = IngestResult(received=len(records))
     latest = utcnow() + FUTURE_SLACK
@@ -143,7 +166,7 @@ def ingest_listens(
         else:
             same.append(record)
     if not spellings:
-        return result
+        return PreparedListens(result, [])
 
     refs = [_ref(same[0]) for same in spellings.values()]
     plays: list[_Play] = []
@@ -159,21 +182,33 @@ def ingest_listens(
                 played_at = played_at.replace(microsecond=0)
             append((played_at, track, record))
     plays.sort(key=_start_of)
-    fresh = _drop_duplicates(session, user.id, plays)
+    fresh = _drop_duplicates(session, user.id, plays, in_flight)
     result.duplicates = len(plays) - len(fresh)
-    if not fresh:
+    return PreparedListens(result, fresh)
+
+
+def store_listens(session: Session, user_id: uuid.UUID, prepared: PreparedListens) -> IngestResult:
+    """The second half of `ingest_listens`: insert the prepared plays and count them into the
+    member's rollups. Plays someone stored meanwhile are skipped and counted as duplicates."""
+    result = prepared.result
+    if not prepared.plays:
         return result
+    user = get_user_for_writing_listens(session, user_id)
+    zone = ZoneInfo(user.timezone)
     if session.get_bind().dialect.name == "postgresql":
-        inserted = _store_on_postgres(session, user.id, ZoneInfo(user.timezone), fresh)
+        inserted = _store_on_postgres(session, user.id, zone, prepared.plays)
     else:
-        inserted = _store_on_sqlite(session, user.id, ZoneInfo(user.timezone), fresh)
+        inserted = _store_on_sqlite(session, user.id, zone, prepared.plays)
     result.inserted = inserted
-    result.duplicates += len(fresh) - inserted
+    result.duplicates += len(prepared.plays) - inserted
     return result
 
 
-def _drop_duplicates(session: Session, user_id: uuid.UUID, plays: list[_Play]) -> list[_Play]:
-    """Plays that are neither stored already nor repeated earlier in this batch.
+def _drop_duplicates(
+    session: Session, user_id: uuid.UUID, plays: list[_Play], in_flight: Sequence[_Play] = ()
+) -> list[_Play]:
+    """Plays that are neither stored already, among `in_flight`, nor repeated earlier in
+    this batch.
 
     "The same track" is the same song, whatever album a source put it on: Spotify's account
     data and many scrobbles name no album, so their plays sit on the artist's unknown album.
@@ -192,6 +227,9 @@ def _drop_duplicates(session: Session, user_id: uuid.UUID, plays: list[_Play]) -
     )
     for key, played_at in stored:
         known[key].append(played_at)
+    for played_at, track, _record in in_flight:
+        if low <= played_at <= high:
+            known[track.match_key].append(played_at)
     for times in known.values():
         times.sort()
 

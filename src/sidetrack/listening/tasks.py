@@ -7,20 +7,31 @@ only what is missing (ingest de-duplicates).
 
 import uuid
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from itertools import islice
 from queue import Full, Queue
 from threading import Event, Thread
+from typing import TypeVar
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from sidetrack.catalog.resolve import TrackCache
 from sidetrack.core.db import transaction
 from sidetrack.listening.records import ListenRecord
-from sidetrack.listening.service import IngestResult, ingest_listens
+from sidetrack.listening.service import (
+    IngestResult,
+    PreparedListens,
+    ingest_listens,
+    prepare_listens,
+    store_listens,
+)
 
 # Big enough that per-batch work (catalog look-ups, rollup merges) is paid rarely; small
 # enough that a batch and the one read ahead stay well under 1 GB.
 BATCH_SIZE = 100_000
+
+Prepared = TypeVar("Prepared")
+T = TypeVar("T")
 
 
 def _batches(records: Iterable[ListenRecord], size: int) -> Iterator[list[ListenRecord]]:
@@ -80,18 +91,37 @@ def _read_ahead(
 
 
 def ingest_in_batches(
-    store: Callable[[list[ListenRecord]], IngestResult],
+    prepare: Callable[[list[ListenRecord], Prepared | None], Prepared],
+    store: Callable[[Prepared], IngestResult],
     records: Iterable[ListenRecord],
     *,
     batch_size: int = BATCH_SIZE,
     progress: Callable[[int], None] | None = None,
 ) -> IngestResult:
-    """Feed records to `store` a batch at a time; rejections are numbered across batches."""
+    """Prepare each batch while the one before it is stored, by a writer thread.
+
+    Batches are stored one at a time, in order; `prepare` is given the batch prepared before
+    (whose store may still be running), and rejections are numbered across batches. The
+    database works on one batch while Python prepares the next.
+    """
     total = IngestResult()
-    for batch in _read_ahead(_batches(records, batch_size)):
-        total.add(store(batch), offset=total.received)
+
+    def add(result: IngestResult) -> None:
+        total.add(result, offset=total.received)
         if progress is not None:
-            progress(len(batch))
+            progress(result.received)
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="listen-writer") as writer:
+        storing: Future[IngestResult] | None = None
+        previous: Prepared | None = None
+        for batch in _read_ahead(_batches(records, batch_size)):
+            prepared = prepare(batch, previous)
+            if storing is not None:
+                add(storing.result())
+            storing = writer.submit(store, prepared)
+            previous = prepared
+        if storing is not None:
+            add(storing.result())
     return total
 
 
@@ -103,17 +133,48 @@ def import_listens(
     batch_size: int = BATCH_SIZE,
     progress: Callable[[int], None] | None = None,
 ) -> IngestResult:
-    """Store a member's plays, committing each batch on its own."""
+    """Store a member's plays, committing each batch on its own.
+
+    On PostgreSQL a batch is prepared (checked, resolved, de-duplicated, its new tracks
+    committed) while the one before it is stored. SQLite takes one writer at a time, so
+    there each batch is prepared and stored in one transaction, in turn.
+    """
+    with factory() as probe:
+        pipelined = probe.get_bind().dialect.name == "postgresql"
     known_tracks = TrackCache()
 
-    def store(batch: list[ListenRecord]) -> IngestResult:
+    def resolved(work: Callable[[Session], T]) -> T:
+        """Run `work` in a transaction of its own; keep the tracks it resolved once committed."""
         try:
             with transaction(factory) as session:
-                result = ingest_listens(session, user_id, batch, known_tracks=known_tracks)
+                done = work(session)
         except BaseException:
             known_tracks.forget()
             raise
         known_tracks.keep()
-        return result
+        return done
 
-    return ingest_in_batches(store, records, batch_size=batch_size, progress=progress)
+    if not pipelined:
+        return ingest_in_batches(
+            lambda batch, _previous: batch,
+            lambda batch: resolved(
+                lambda session: ingest_listens(session, user_id, batch, known_tracks=known_tracks)
+            ),
+            records,
+            batch_size=batch_size,
+            progress=progress,
+        )
+
+    def prepare(batch: list[ListenRecord], previous: PreparedListens | None) -> PreparedListens:
+        in_flight = previous.plays if previous is not None else ()
+        return resolved(
+            lambda session: prepare_listens(
+                session, user_id, batch, known_tracks=known_tracks, in_flight=in_flight
+            )
+        )
+
+    def store(prepared: PreparedListens) -> IngestResult:
+        with transaction(factory) as session:
+            return store_listens(session, user_id, prepared)
+
+    return ingest_in_batches(prepare, store, records, batch_size=batch_size, progress=progress)
