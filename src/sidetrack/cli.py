@@ -184,14 +184,12 @@ def users_set(
 ) -> None:
     """Change a member's time zone or listening privacy; prints the settings."""
     from sidetrack.core.errors import SidetrackError
-    from sidetrack.listening.settings import check_time_zone, update_listening_settings
+    from sidetrack.listening.settings import update_listening_settings
     from sidetrack.users.service import get_user_by_handle
 
     if timezone is None and private is None:
         fail("nothing to change: give --timezone ZONE, --private or --public")
     try:
-        if timezone is not None:
-            check_time_zone(timezone)
         with database_session() as session:
             user = update_listening_settings(
                 session,

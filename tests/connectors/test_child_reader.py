@@ -42,7 +42,15 @@ def test_the_same_plays_and_the_same_report_as_reading_here(tmp_path: Path) -> N
 
 
 def test_closing_early_stops_the_child(tmp_path: Path) -> None:
-    records = read_listens_in_child(exports(tmp_path), ReadReport(), min_play_ms=30_000)
+    # Far more plays than the first hand-over holds: left alone, the child would go on
+    # reading for seconds after the first play arrives.
+    start = datetime(2024, 1, 1, tzinfo=UTC)
+    rows = [
+        spotify_row(ts=(start + timedelta(minutes=5 * n)).strftime("%Y-%m-%dT%H:%M:%SZ"))
+        for n in range(20_000)
+    ]
+    many = write_json(tmp_path / "Streaming_History_Audio_2024.json", rows)
+    records = read_listens_in_child([many] * 20, ReadReport(), min_play_ms=30_000)
     assert isinstance(next(records), ListenRecord)
     records.close()
     assert multiprocessing.active_children() == []
