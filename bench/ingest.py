@@ -71,7 +71,7 @@ def own_peak_rss_kb() -> int:
 
 def import_in_child(url: str, archive: str, queue: Any) -> None:
     """Run in a fresh process, so peak memory is the import's own."""
-    from sidetrack.connectors.child_reader import read_listens_in_child
+    from sidetrack.connectors.child_reader import read_batches_in_child
     from sidetrack.core.db import make_engine, make_session_factory, transaction
     from sidetrack.core.migrations import upgrade
     from sidetrack.listening.records import ReadReport
@@ -85,7 +85,7 @@ def import_in_child(url: str, archive: str, queue: Any) -> None:
         user_id = create_user(session, "bench", "Bench Listener").id
     report = ReadReport()
     started = time.perf_counter()
-    result = import_listens(factory, user_id, read_listens_in_child([archive], report))
+    result = import_listens(factory, user_id, read_batches_in_child([archive], report))
     seconds = time.perf_counter() - started
     engine.dispose()
     queue.put(

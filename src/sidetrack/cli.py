@@ -236,7 +236,7 @@ def import_listens_command(
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from sidetrack.connectors.child_reader import read_listens_in_child
+    from sidetrack.connectors.child_reader import read_batches_in_child
     from sidetrack.core.db import make_engine, make_session_factory, transaction
     from sidetrack.core.errors import SidetrackError
     from sidetrack.listening.records import ReadReport
@@ -267,7 +267,7 @@ def import_listens_command(
         result = import_listens(
             factory,
             member_id,
-            read_listens_in_child(files, report),
+            read_batches_in_child(files, report),
             progress=lambda count: progress.advance(task, count),
         )
     summary = summarize(report, result)

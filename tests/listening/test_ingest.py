@@ -215,7 +215,11 @@ def test_plays_a_concurrent_writer_stored_first_are_not_counted_twice(
     batch = [play(0, ms_played=200_000), play(10, track="Hunter", ms_played=100_000)]
     assert ingest_listens(session, user.id, batch).inserted == 2
     # As if the check ran before the other writer's commit: it sees nothing stored.
-    monkeypatch.setattr(service, "_drop_duplicates", lambda _s, _u, plays, _in_flight=(): plays)
+    monkeypatch.setattr(
+        service,
+        "_drop_duplicates",
+        lambda _s, _u, batch, _tracks, _in_flight: list(range(len(batch))),
+    )
     again = ingest_listens(session, user.id, [*batch, play(20, track="Jóga")])
     assert (again.inserted, again.duplicates) == (1, 2)
     session.expire_all()
@@ -256,17 +260,50 @@ def test_an_artist_is_named_as_first_heard_whatever_order_the_plays_arrive(
 def test_plays_still_in_flight_count_as_stored(session: Session) -> None:
     """A pipelined import prepares a batch before the previous one is committed: that
     batch's plays, handed over in memory, are duplicates like stored ones."""
+    from sidetrack.listening.records import group_listens
     from sidetrack.listening.service import prepare_listens, store_listens
 
     user = create_user(session)
-    first = prepare_listens(session, user.id, [play(0), play(10, track="Hunter")])
+    first = prepare_listens(session, user.id, group_listens([play(0), play(10, track="Hunter")]))
     second = prepare_listens(
-        session, user.id, [play(0.5, source=ListenSource.SPOTIFY), play(20)], in_flight=first.plays
+        session,
+        user.id,
+        group_listens([play(0.5, source=ListenSource.SPOTIFY), play(20)]),
+        in_flight=first,
     )
-    assert [played_at for played_at, _track, _record in second.plays] == [
-        T0 + timedelta(minutes=20)
+    assert [start for start, _track in second.plays()] == [
+        int((T0 + timedelta(minutes=20)).timestamp())
     ]
     assert second.result.duplicates == 1
     assert store_listens(session, user.id, first).inserted == 2
     assert store_listens(session, user.id, second).inserted == 1
     assert count(session, ListenEvent) == 3
+
+
+@pytest.mark.parametrize(
+    "zone",
+    [
+        "UTC",
+        "Europe/London",
+        "America/New_York",
+        "Asia/Kolkata",
+        "Asia/Kathmandu",
+        "Australia/Lord_Howe",
+        "Pacific/Chatham",
+        "America/St_Johns",
+    ],
+)
+def test_local_hours_follow_the_zone_through_its_changes(zone: str) -> None:
+    """Every quarter hour across two years, daylight-saving changes included (Lord Howe's
+    are half an hour), against zoneinfo asked directly."""
+    from zoneinfo import ZoneInfo
+
+    from sidetrack.listening.service import local_hours_of
+
+    here = ZoneInfo(zone)
+    local_hour = local_hours_of(here)
+    first = int(datetime(2024, 1, 1, tzinfo=UTC).timestamp())
+    for start in range(first, first + 2 * 366 * 86400, 900 - 7):
+        clock = datetime.fromtimestamp(start, here).replace(tzinfo=None)
+        hours = (clock - datetime(1970, 1, 1)).total_seconds() // 3600
+        assert local_hour(start) == hours, (zone, start)

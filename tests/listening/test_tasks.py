@@ -5,6 +5,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
+from itertools import islice
 from pathlib import Path
 
 import pytest
@@ -14,12 +15,17 @@ from sqlalchemy.orm import Session, sessionmaker
 from sidetrack.core.db import make_engine, make_session_factory, transaction
 from sidetrack.core.migrations import upgrade
 from sidetrack.listening.models import ListenEvent, ListenHourCount, ListenSource
-from sidetrack.listening.records import ListenRecord
+from sidetrack.listening.records import ListenRecord, listen_batches
 from sidetrack.listening.service import IngestResult
 from sidetrack.listening.tasks import import_listens, ingest_in_batches
 from tests.conftest import BACKENDS, POSTGRES_URL
 from tests.databases import temporary_postgres_database
 from tests.factories import create_user
+
+
+def chunked(items: Iterator[ListenRecord], size: int) -> Iterator[list[ListenRecord]]:
+    while chunk := list(islice(items, size)):
+        yield chunk
 
 
 def keep(batch: list[ListenRecord], _previous: object) -> list[ListenRecord]:
@@ -39,7 +45,7 @@ def test_every_record_arrives_in_order_in_batches() -> None:
         return IngestResult(received=len(batch), inserted=len(batch))
 
     progress: list[int] = []
-    total = ingest_in_batches(keep, store, records(7), batch_size=3, progress=progress.append)
+    total = ingest_in_batches(keep, store, chunked(records(7), 3), progress=progress.append)
     assert seen == [["T0", "T1", "T2"], ["T3", "T4", "T5"], ["T6"]]
     assert progress == [3, 3, 1]
     assert (total.received, total.inserted) == (7, 7)
@@ -52,7 +58,7 @@ def test_a_reading_error_reaches_the_caller() -> None:
 
     with pytest.raises(OSError, match="disk gone"):
         ingest_in_batches(
-            keep, lambda batch: IngestResult(received=len(batch)), broken(), batch_size=2
+            keep, lambda batch: IngestResult(received=len(batch)), chunked(broken(), 2)
         )
 
 
@@ -62,7 +68,7 @@ def test_a_storing_error_stops_the_reader() -> None:
 
     before = threading.active_count()
     with pytest.raises(RuntimeError, match="database down"):
-        ingest_in_batches(keep, store, records(10_000), batch_size=10)
+        ingest_in_batches(keep, store, chunked(records(10_000), 10))
     # The reader and writer threads were joined, not left behind.
     assert threading.active_count() == before
 
@@ -73,7 +79,7 @@ def test_rejections_are_numbered_across_batches() -> None:
     def store(batch: list[ListenRecord]) -> IngestResult:
         return IngestResult(received=len(batch), rejected=[Rejection(1, "bad")])
 
-    total = ingest_in_batches(keep, store, records(6), batch_size=3)
+    total = ingest_in_batches(keep, store, chunked(records(6), 3))
     assert [r.index for r in total.rejected] == [1, 4]
 
 
@@ -97,7 +103,7 @@ def test_the_next_batch_is_prepared_while_one_is_stored() -> None:
             assert prepared_after[batch[0].track_title].wait(timeout=5)
         return IngestResult(received=len(batch))
 
-    total = ingest_in_batches(prepare, store, records(7), batch_size=3)
+    total = ingest_in_batches(prepare, store, chunked(records(7), 3))
     assert total.received == 7
     assert previous_seen == [None, "T0", "T3"]
 
@@ -140,12 +146,12 @@ def test_an_import_stores_each_play_once_across_batches(
     ]
     with transaction(committed_factory) as session:
         user_id = create_user(session).id
-    total = import_listens(committed_factory, user_id, plays, batch_size=2)
+    total = import_listens(committed_factory, user_id, listen_batches(plays, 2))
     assert (total.received, total.inserted, total.duplicates) == (6, 4, 2)
     with committed_factory() as session:
         stored = session.scalar(select(func.count()).select_from(ListenEvent))
         counted = session.scalar(select(func.sum(ListenHourCount.plays)))
     assert (stored, counted) == (4, 4)
     # Importing it all again adds nothing.
-    again = import_listens(committed_factory, user_id, plays, batch_size=4)
+    again = import_listens(committed_factory, user_id, listen_batches(plays, 4))
     assert (again.inserted, again.duplicates) == (0, 6)

@@ -81,47 +81,30 @@ def write_rows(
 
 
 def stage_rows(
-    session: Session,
-    target: Table,
-    names: Sequence[str],
-    rows: Iterable[Sequence[Any]],
-    *,
-    extra_columns: Sequence[Column[Any]] = (),
+    session: Session, target: Table, names: Sequence[str], rows: Iterable[Sequence[Any]]
 ) -> Any:
-    """COPY `rows` into a temporary twin of `target`, emptied first and gone at commit;
-    returns it as a table to select from. PostgreSQL only.
-
-    Each row holds the values of `names` (columns of `target`), then one value for each of
-    `extra_columns`: columns the twin has beside `target`'s own, for the statement that
-    reads it.
-    """
-    name = "_".join([target.name, "incoming", *(extra.name for extra in extra_columns)])
+    """COPY `rows` (the values of `names`, columns of `target`) into a temporary twin of
+    `target`, emptied first and gone at commit; returns it as a table to select from.
+    PostgreSQL only."""
+    name = f"{target.name}_incoming"
     connection = session.connection()
-    dialect = connection.dialect
-    extras = "".join(
-        f', "{extra.name}" {extra.type.compile(dialect=dialect)}' for extra in extra_columns
-    )
     connection.execute(
         text(
             f'CREATE TEMPORARY TABLE IF NOT EXISTS "{name}" '
-            f'(LIKE "{target.name}" INCLUDING DEFAULTS{extras}) ON COMMIT DELETE ROWS'
+            f'(LIKE "{target.name}" INCLUDING DEFAULTS) ON COMMIT DELETE ROWS'
         )
     )
     connection.execute(text(f'TRUNCATE "{name}"'))
-    all_names = [*names, *(extra.name for extra in extra_columns)]
-    columns = ", ".join(f'"{column_name}"' for column_name in all_names)
+    columns = ", ".join(f'"{column_name}"' for column_name in names)
     driver = connection.connection.driver_connection
     statement = f'COPY "{name}" ({columns}) FROM STDIN (FORMAT BINARY)'
     with driver.cursor() as cursor, cursor.copy(statement) as copy:  # type: ignore[union-attr]
         # Binary COPY is some six times faster to write than text; it needs each type named.
-        copy.set_types(
-            [_binary_type(target.c[column_name]) for column_name in names]
-            + [_binary_type(extra) for extra in extra_columns]
-        )
+        copy.set_types([_binary_type(target.c[column_name]) for column_name in names])
         write_row = copy.write_row
         for row in rows:
             write_row(row)
-    return table(name, *[column(column_name) for column_name in all_names])
+    return table(name, *[column(column_name) for column_name in names])
 
 
 def _binary_type(column: Column[Any]) -> str:

@@ -1,7 +1,10 @@
-"""The shape every listening source is read into before ingest: one play, source-neutral."""
+"""The shapes every listening source is read into before ingest: one play, source-neutral,
+and a batch of plays grouped by spelling, in columns."""
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from itertools import islice
 from typing import Any
 
 from sidetrack.listening.models import ListenSource
@@ -34,6 +37,111 @@ class ListenRecord:
     spotify_track_id: str | None = None  # the bare 22-character id, not the URI
     isrc: str | None = None
     source_id: str | None = None  # the source's own id for the play, if any
+
+
+# Plays per batch of an import: big enough that per-batch work (catalog look-ups, rollup
+# merges) is paid rarely; small enough that a batch and those read ahead stay well under 1 GB.
+BATCH_SIZE = 100_000
+
+# How a play names its track: (artist, title, album, Spotify id, recording MBID, length, ISRC),
+# as the source spelled them. A million plays share a few tens of thousands of these.
+Spelling = tuple[str, str, str | None, str | None, str | None, int | None, str | None]
+
+
+def _spelling(record: ListenRecord) -> Spelling:
+    return (
+        record.artist_name,
+        record.track_title,
+        record.album_title,
+        record.spotify_track_id,
+        record.recording_mbid,
+        record.duration_ms,
+        record.isrc,
+    )
+
+
+@dataclass(slots=True)
+class ListenBatch:
+    """A batch of plays as ingest takes them: checked, grouped by spelling, in columns.
+
+    The valid plays are columns of equal length (whole seconds since the epoch, UTC, for the
+    start); `spelling[i]` indexes `spellings`. Columns of plain ints and shared strings are
+    what a reading process hands over cheaply (connectors.child_reader): pickling a million
+    ListenRecords cost more than parsing them.
+    """
+
+    received: int = 0
+    rejected: list[tuple[int, str]] = field(default_factory=list)  # (index in the batch, why)
+    spellings: list[Spelling] = field(default_factory=list)
+    spelling: list[int] = field(default_factory=list)
+    start: list[int] = field(default_factory=list)
+    ms_played: list[int | None] = field(default_factory=list)
+    source: list[str] = field(default_factory=list)  # a ListenSource's value
+    source_id: list[str | None] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.start)
+
+
+def problem_with(record: ListenRecord, latest: datetime) -> str | None:
+    """Why ingest refuses this play, or None."""
+    artist, title, album = record.artist_name, record.track_title, record.album_title
+    if not artist or artist.isspace():
+        return "artist_name is empty"
+    if not title or title.isspace():
+        return "track_title is empty"
+    if "\x00" in artist or "\x00" in title or (album and "\x00" in album):
+        return "a name contains a NUL character"
+    played_at = record.played_at
+    if played_at.tzinfo is None:
+        return "played_at has no time zone"
+    if played_at < EARLIEST_PLAY:
+        return "played_at is before 2002-10-01"
+    if played_at > latest:
+        return "played_at is in the future"
+    if record.ms_played is not None and record.ms_played < 0:
+        return "ms_played is negative"
+    return None
+
+
+_VALUES = {source: source.value for source in ListenSource}  # Enum.value is slow to read
+
+
+def group_listens(records: Iterable[ListenRecord], *, now: datetime | None = None) -> ListenBatch:
+    """Check `records` and group the valid ones by spelling, into one ListenBatch."""
+    latest = (now or datetime.now(UTC)) + FUTURE_SLACK
+    batch = ListenBatch()
+    index_of: dict[Spelling, int] = {}
+    spelling, start = batch.spelling, batch.start
+    ms_played, source, source_id = batch.ms_played, batch.source, batch.source_id
+    received = 0
+    for received, record in enumerate(records, 1):
+        problem = problem_with(record, latest)
+        if problem:
+            batch.rejected.append((received - 1, problem))
+            continue
+        key = _spelling(record)
+        index = index_of.get(key)
+        if index is None:
+            index = index_of[key] = len(index_of)
+        spelling.append(index)
+        # Whole seconds, truncated: exact, as a float timestamp is never below the second.
+        start.append(int(record.played_at.timestamp()))
+        ms_played.append(record.ms_played)
+        source.append(_VALUES[record.source])
+        source_id.append(record.source_id)
+    batch.received = received
+    batch.spellings = list(index_of)
+    return batch
+
+
+def listen_batches(
+    records: Iterable[ListenRecord], size: int = BATCH_SIZE
+) -> Iterator[ListenBatch]:
+    """`records` checked and grouped `size` at a time, as an import stores them."""
+    iterator = iter(records)
+    while chunk := list(islice(iterator, size)):
+        yield group_listens(chunk)
 
 
 @dataclass(frozen=True, slots=True)

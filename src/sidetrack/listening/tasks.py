@@ -1,4 +1,4 @@
-"""Import jobs: a member's export files read lazily and stored batch by batch.
+"""Import jobs: a member's plays, read lazily, stored batch by batch.
 
 Each batch is its own transaction (the job boundary commits it), so a million plays never sit
 in one transaction, an interrupted import keeps what it stored, and running it again adds
@@ -8,7 +8,6 @@ only what is missing (ingest de-duplicates).
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from itertools import islice
 from queue import Full, Queue
 from threading import Event, Thread
 from typing import TypeVar
@@ -17,27 +16,17 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from sidetrack.catalog.resolve import TrackCache
 from sidetrack.core.db import transaction
-from sidetrack.listening.records import ListenRecord
+from sidetrack.listening.records import ListenBatch
 from sidetrack.listening.service import (
     IngestResult,
     PreparedListens,
-    ingest_listens,
     prepare_listens,
     store_listens,
 )
 
-# Big enough that per-batch work (catalog look-ups, rollup merges) is paid rarely; small
-# enough that a batch and the one read ahead stay well under 1 GB.
-BATCH_SIZE = 100_000
-
+Batch = TypeVar("Batch")
 Prepared = TypeVar("Prepared")
 T = TypeVar("T")
-
-
-def _batches(records: Iterable[ListenRecord], size: int) -> Iterator[list[ListenRecord]]:
-    iterator = iter(records)
-    while batch := list(islice(iterator, size)):
-        yield batch
 
 
 class _ReaderFailed:
@@ -48,9 +37,7 @@ class _ReaderFailed:
 _DONE = object()
 
 
-def _read_ahead(
-    batches: Iterator[list[ListenRecord]], depth: int = 1
-) -> Iterator[list[ListenRecord]]:
+def _read_ahead(batches: Iterable[Batch], depth: int = 1) -> Iterator[Batch]:
     """Yield `batches`, reading the next ones in a thread meanwhile.
 
     Reading is Python work (JSON, CSV) and storing a batch mostly waits on the database,
@@ -91,11 +78,10 @@ def _read_ahead(
 
 
 def ingest_in_batches(
-    prepare: Callable[[list[ListenRecord], Prepared | None], Prepared],
+    prepare: Callable[[Batch, Prepared | None], Prepared],
     store: Callable[[Prepared], IngestResult],
-    records: Iterable[ListenRecord],
+    batches: Iterable[Batch],
     *,
-    batch_size: int = BATCH_SIZE,
     progress: Callable[[int], None] | None = None,
 ) -> IngestResult:
     """Prepare each batch while the one before it is stored, by a writer thread.
@@ -114,7 +100,7 @@ def ingest_in_batches(
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="listen-writer") as writer:
         storing: Future[IngestResult] | None = None
         previous: Prepared | None = None
-        for batch in _read_ahead(_batches(records, batch_size)):
+        for batch in _read_ahead(batches):
             prepared = prepare(batch, previous)
             if storing is not None:
                 add(storing.result())
@@ -128,12 +114,12 @@ def ingest_in_batches(
 def import_listens(
     factory: sessionmaker[Session],
     user_id: uuid.UUID,
-    records: Iterable[ListenRecord],
+    batches: Iterable[ListenBatch],
     *,
-    batch_size: int = BATCH_SIZE,
     progress: Callable[[int], None] | None = None,
 ) -> IngestResult:
-    """Store a member's plays, committing each batch on its own.
+    """Store a member's plays, committing each batch on its own. The batches come from
+    `records.listen_batches`, or from a reading process (connectors.child_reader).
 
     On PostgreSQL a batch is prepared (checked, resolved, de-duplicated, its new tracks
     committed) while the one before it is stored. SQLite takes one writer at a time, so
@@ -158,18 +144,20 @@ def import_listens(
         return ingest_in_batches(
             lambda batch, _previous: batch,
             lambda batch: resolved(
-                lambda session: ingest_listens(session, user_id, batch, known_tracks=known_tracks)
+                lambda session: store_listens(
+                    session,
+                    user_id,
+                    prepare_listens(session, user_id, batch, known_tracks=known_tracks),
+                )
             ),
-            records,
-            batch_size=batch_size,
+            batches,
             progress=progress,
         )
 
-    def prepare(batch: list[ListenRecord], previous: PreparedListens | None) -> PreparedListens:
-        in_flight = previous.plays if previous is not None else ()
+    def prepare(batch: ListenBatch, previous: PreparedListens | None) -> PreparedListens:
         return resolved(
             lambda session: prepare_listens(
-                session, user_id, batch, known_tracks=known_tracks, in_flight=in_flight
+                session, user_id, batch, known_tracks=known_tracks, in_flight=previous
             )
         )
 
@@ -177,4 +165,4 @@ def import_listens(
         with transaction(factory) as session:
             return store_listens(session, user_id, prepared)
 
-    return ingest_in_batches(prepare, store, records, batch_size=batch_size, progress=progress)
+    return ingest_in_batches(prepare, store, batches, progress=progress)
