@@ -12,6 +12,7 @@ import multiprocessing
 import queue
 from collections.abc import Iterable, Iterator
 from dataclasses import fields
+from itertools import chain, islice
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ from sidetrack.core.config import get_settings
 from sidetrack.listening.records import BATCH_SIZE, ListenBatch, ReadReport, listen_batches
 
 IN_FLIGHT = 2  # batches the child may read ahead of the import
+FIRST_BATCH = 10_000
 
 
 def _read_in_child(paths: list[str], min_play_ms: int, batch_size: int, to_parent: Any) -> None:
@@ -29,8 +31,13 @@ def _read_in_child(paths: list[str], min_play_ms: int, batch_size: int, to_paren
     gc.set_threshold(50_000, 20, 100)
     report = ReadReport()
     try:
-        records = read_listens(paths, report, min_play_ms=min_play_ms)
-        for batch in listen_batches(records, batch_size):
+        records = iter(read_listens(paths, report, min_play_ms=min_play_ms))
+        # A small first batch: the import starts (and creates most of the catalog) while
+        # the child reads on, instead of waiting for a whole batch.
+        first = min(FIRST_BATCH, batch_size)
+        for batch in chain(
+            listen_batches(islice(records, first), first), listen_batches(records, batch_size)
+        ):
             to_parent.put(("plays", batch))
         to_parent.put(("done", report))
     except BaseException as error:  # raised again in the parent, which reads the queue

@@ -272,7 +272,7 @@ def _local_clock(local_hour: int) -> datetime:
 _STAGE_PLAYS = """
 CREATE TEMPORARY TABLE IF NOT EXISTS listen_plays_incoming (
     start bigint, track_id uuid, source varchar(32), source_id varchar(128),
-    ms_played integer, local_hour bigint
+    ms_played integer, heard_ms integer, local_hour bigint
 ) ON COMMIT DELETE ROWS
 """
 
@@ -284,7 +284,7 @@ CREATE TEMPORARY TABLE IF NOT EXISTS listen_plays_incoming (
 _STORE_ON_POSTGRES = """
 WITH staged AS (
     SELECT to_timestamp(start) AS played_at, track_id, source, source_id, ms_played,
-           timestamp '1970-01-01' + local_hour * interval '1 hour' AS local_hour
+           heard_ms AS ms, timestamp '1970-01-01' + local_hour * interval '1 hour' AS local_hour
     FROM listen_plays_incoming
 ), inserted AS (
     INSERT INTO listen_events (user_id, played_at, track_id, source, source_id, ms_played,
@@ -294,18 +294,14 @@ WITH staged AS (
     ORDER BY played_at, track_id
     ON CONFLICT DO NOTHING
     RETURNING 1
-), heard AS (
-    SELECT staged.played_at, staged.track_id, staged.local_hour,
-           coalesce(staged.ms_played, tracks.duration_ms, 0) AS ms
-    FROM staged JOIN tracks ON tracks.id = staged.track_id
 ), per_track AS (
     SELECT track_id, count(*) AS plays, sum(ms) AS ms,
            min(played_at) AS first_played_at, max(played_at) AS last_played_at
-    FROM heard GROUP BY track_id
+    FROM staged GROUP BY track_id
 ), hours AS (
     INSERT INTO listen_hour_counts AS stored (user_id, local_hour, plays, ms_played)
     SELECT :user_id, local_hour, count(*), sum(ms)
-    FROM heard GROUP BY local_hour ORDER BY local_hour
+    FROM staged GROUP BY local_hour ORDER BY local_hour
     ON CONFLICT (user_id, local_hour) DO UPDATE
     SET plays = stored.plays + excluded.plays, ms_played = stored.ms_played + excluded.ms_played
 ), totals AS (
@@ -321,7 +317,7 @@ WITH staged AS (
 ), months AS (
     INSERT INTO listen_month_track_counts AS stored (user_id, local_month, track_id, plays)
     SELECT :user_id, date_trunc('month', local_hour)::date, track_id, count(*)
-    FROM heard GROUP BY 2, 3 ORDER BY 2, 3
+    FROM staged GROUP BY 2, 3 ORDER BY 2, 3
     ON CONFLICT (user_id, local_month, track_id) DO UPDATE
     SET plays = stored.plays + excluded.plays
 ), artists AS (
@@ -359,14 +355,17 @@ def _as_copy_text(prepared: PreparedListens, zone: ZoneInfo) -> str:
     start, spelling, ms_played = batch.start, batch.spelling, batch.ms_played
     source, source_id = batch.source, batch.source_id
     track_ids = [str(track.id) for track in prepared.tracks]
+    lengths = [track.duration_ms or 0 for track in prepared.tracks]
     null = _NULL
     lines = []
     for index in prepared.fresh:
-        at, ms, made_by = start[index], ms_played[index], source_id[index]
+        at, ms, made_by, of = start[index], ms_played[index], source_id[index], spelling[index]
+        # Time heard: the play's own, else its track's length (as in _add_to_rollups).
         lines.append(
-            f"{at}\t{track_ids[spelling[index]]}\t{source[index]}\t"
+            f"{at}\t{track_ids[of]}\t{source[index]}\t"
             f"{null if made_by is None else _copy_text(made_by)}\t"
-            f"{null if ms is None else ms}\t{local_hour(at)}\n"
+            f"{null if ms is None else ms}\t{lengths[of] if ms is None else ms}\t"
+            f"{local_hour(at)}\n"
         )
     return "".join(lines)
 
