@@ -32,6 +32,7 @@ from sidetrack.listening.models import (
     ListenHourCount,
     ListenMonthTrackCount,
     ListenTrackTotal,
+    ListenYearTrackCount,
 )
 from sidetrack.listening.records import EARLIEST_PLAY, FUTURE_SLACK, ListenRecord, ReadReport
 from sidetrack.users.service import get_user, get_user_for_writing_listens
@@ -287,7 +288,7 @@ def local_hour_of(zone: ZoneInfo) -> Callable[[datetime], datetime]:
 # Staged beside each play: its local hour, computed in Python (local_hour_of).
 _LOCAL_HOUR = Column("local_hour", DateTime(timezone=False))
 
-# One statement stores the staged plays and folds them into the four rollups, set-based
+# One statement stores the staged plays and folds them into the five rollups, set-based
 # inside PostgreSQL. The rollups count every staged play; the caller compares the plays
 # inserted with those staged and recounts the member when a concurrent writer stored some
 # first. Each rollup is written in key order, so two writers for one member lock its rows
@@ -330,6 +331,12 @@ WITH inserted AS (
     SELECT :user_id, date_trunc('month', local_hour)::date, track_id, count(*)
     FROM heard GROUP BY 2, 3 ORDER BY 2, 3
     ON CONFLICT (user_id, local_month, track_id) DO UPDATE
+    SET plays = stored.plays + excluded.plays
+), years AS (
+    INSERT INTO listen_year_track_counts AS stored (user_id, local_year, track_id, plays)
+    SELECT :user_id, date_trunc('year', local_hour)::date, track_id, count(*)
+    FROM heard GROUP BY 2, 3 ORDER BY 2, 3
+    ON CONFLICT (user_id, local_year, track_id) DO UPDATE
     SET plays = stored.plays + excluded.plays
 ), artists AS (
     -- From the per-track counts (a few thousand rows, not every play): the catalog's
@@ -453,10 +460,12 @@ def _add_to_rollups(
     session: Session, user_id: uuid.UUID, zone: ZoneInfo, plays: Iterable[Heard]
 ) -> None:
     """Fold plays into the member's rollups: per local hour, per track, per local month and
-    track, per artist. Each is merged with what is stored (sums, earliest and latest)."""
+    track, per local year and track, per artist. Each is merged with what is stored (sums,
+    earliest and latest)."""
     hours: dict[datetime, list[int]] = defaultdict(lambda: [0, 0])
     totals: dict[uuid.UUID, list[Any]] = {}
     months: dict[tuple[date, uuid.UUID], int] = defaultdict(int)
+    years: dict[tuple[date, uuid.UUID], int] = defaultdict(int)
     artists: dict[str, list[Any]] = {}
     local_hour = local_hour_of(zone)
     for track, played_at, heard_ms in plays:
@@ -465,6 +474,7 @@ def _add_to_rollups(
         hour[0] += 1
         hour[1] += heard_ms
         months[(date(local.year, local.month, 1), track.id)] += 1
+        years[(date(local.year, 1, 1), track.id)] += 1
         total = totals.get(track.id)
         if total is None:
             totals[track.id] = [1, heard_ms, played_at, played_at]
@@ -529,6 +539,17 @@ def _add_to_rollups(
         conflict=["user_id", "local_month", "track_id"],
         update=lambda excluded: {"plays": month_table.c.plays + excluded.plays},
     )
+    year_table: Table = ListenYearTrackCount.__table__  # type: ignore[assignment]
+    write_rows(
+        session,
+        year_table,
+        [
+            {"user_id": user_id, "local_year": year, "track_id": track_id, "plays": count}
+            for (year, track_id), count in years.items()
+        ],
+        conflict=["user_id", "local_year", "track_id"],
+        update=lambda excluded: {"plays": year_table.c.plays + excluded.plays},
+    )
     artist_table: Table = ListenArtistTotal.__table__  # type: ignore[assignment]
     write_rows(
         session,
@@ -569,6 +590,7 @@ def rebuild_rollups(session: Session, user_id: uuid.UUID) -> None:
     session.execute(delete(ListenHourCount).where(ListenHourCount.user_id == user_id))
     session.execute(delete(ListenTrackTotal).where(ListenTrackTotal.user_id == user_id))
     session.execute(delete(ListenMonthTrackCount).where(ListenMonthTrackCount.user_id == user_id))
+    session.execute(delete(ListenYearTrackCount).where(ListenYearTrackCount.user_id == user_id))
     session.execute(delete(ListenArtistTotal).where(ListenArtistTotal.user_id == user_id))
     rows = session.execute(
         select(
