@@ -58,10 +58,10 @@ def _backfill() -> None:
         # local_month is 'YYYY-MM-DD' text, as a Date column writes it.
         year = sa.func.strftime(sa.literal_column("'%Y-01-01'"), _months.c.local_month)
     else:
-        # Literal, not bound: PostgreSQL must see the same expression in GROUP BY.
-        year = sa.cast(
-            sa.func.date_trunc(sa.literal_column("'year'"), _months.c.local_month), sa.Date
-        )
+        # 'year' literal, not bound: PostgreSQL must see the same expression in GROUP BY. The
+        # month as a plain timestamp, so that the session's time zone plays no part.
+        month = sa.cast(_months.c.local_month, sa.DateTime())
+        year = sa.cast(sa.func.date_trunc(sa.literal_column("'year'"), month), sa.Date)
     per_year = (
         sa.select(_months.c.user_id, year, _months.c.track_id, sa.func.sum(_months.c.plays))
         .group_by(_months.c.user_id, year, _months.c.track_id)
