@@ -242,3 +242,46 @@ def test_0005_backfills_month_and_artist_rollups_from_stored_plays(empty_databas
     ]
     assert [(key, plays) for key, plays, _first in artists] == [("bjork", 3)]
     assert artists[0][2].replace(tzinfo=UTC) == datetime(2025, 1, 5, 12, tzinfo=UTC)
+
+
+def test_0007_backfills_the_yearly_rollup_from_the_monthly_one(empty_database: str) -> None:
+    """The months are already the member's local ones: each year is the sum of its months."""
+    upgrade(empty_database, "0006")
+    ann, bob, jóga, hunter = (uuid.uuid4() for _ in range(4))
+    months = [  # (member, local month, track, plays)
+        (ann, date(2024, 12, 1), jóga, 2),
+        (ann, date(2025, 1, 1), jóga, 3),
+        (ann, date(2025, 12, 1), jóga, 4),
+        (ann, date(2025, 6, 1), hunter, 1),
+        (bob, date(2025, 1, 1), jóga, 7),
+    ]
+    engine = make_engine(empty_database)
+    tables = metadata.tables
+    try:
+        with engine.begin() as connection:
+            connection.execute(
+                insert(tables["listen_month_track_counts"]),
+                [
+                    {"user_id": u, "local_month": m, "track_id": t, "plays": n}
+                    for u, m, t, n in months
+                ],
+            )
+        upgrade(empty_database)
+        with engine.connect() as connection:
+            years = connection.execute(
+                select(
+                    tables["listen_year_track_counts"].c[
+                        "user_id", "local_year", "track_id", "plays"
+                    ]
+                )
+            ).all()
+    finally:
+        engine.dispose()
+
+    assert {tuple(row) for row in years} == {
+        (ann, date(2024, 1, 1), jóga, 2),
+        (ann, date(2025, 1, 1), jóga, 7),  # January and December
+        (ann, date(2025, 1, 1), hunter, 1),
+        (bob, date(2025, 1, 1), jóga, 7),
+    }
+    assert len(years) == 4

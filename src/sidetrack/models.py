@@ -10,6 +10,7 @@ from sidetrack.listening.models import (
     ListenMonthTrackCount,
     ListenSource,
     ListenTrackTotal,
+    ListenYearTrackCount,
     PlayingNow,
     TasteProfile,
 )
@@ -31,6 +32,7 @@ __all__ = [
     "ListenMonthTrackCount",
     "ListenSource",
     "ListenTrackTotal",
+    "ListenYearTrackCount",
     "Nomination",
     "PlayingNow",
     "ProviderType",

@@ -1,6 +1,6 @@
 """Ingest: batches stored atomically, the same play stored once across sources, bad rows named."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -10,11 +10,14 @@ from sidetrack.catalog.models import Album, Track
 from sidetrack.listening.models import (
     ListenEvent,
     ListenHourCount,
+    ListenMonthTrackCount,
     ListenSource,
     ListenTrackTotal,
+    ListenYearTrackCount,
 )
 from sidetrack.listening.records import ListenRecord
 from sidetrack.listening.service import ingest_listens, rebuild_rollups, tolerance
+from sidetrack.listening.settings import update_listening_settings
 from tests.factories import create_user
 
 T0 = datetime(2025, 6, 1, 20, 0, tzinfo=UTC)
@@ -227,6 +230,10 @@ def test_plays_a_concurrent_writer_stored_first_are_not_counted_twice(
     assert sum(row.plays for row in hours) == 3
     totals = session.scalars(select(ListenTrackTotal).where(ListenTrackTotal.user_id == user.id))
     assert sorted(row.plays for row in totals) == [1, 2]
+    years = session.scalars(
+        select(ListenYearTrackCount).where(ListenYearTrackCount.user_id == user.id)
+    )
+    assert sorted(row.plays for row in years) == [1, 2]
 
 
 def test_an_artist_is_named_as_first_heard_whatever_order_the_plays_arrive(
@@ -307,3 +314,76 @@ def test_local_hours_follow_the_zone_through_its_changes(zone: str) -> None:
         clock = datetime.fromtimestamp(start, here).replace(tzinfo=None)
         hours = (clock - datetime(1970, 1, 1)).total_seconds() // 3600
         assert local_hour(start) == hours, (zone, start)
+
+
+def per_year(session: Session, user_id: object) -> dict[tuple[date, str], int]:
+    """The member's yearly rollup as {(local year, track title): plays}."""
+    rows = session.execute(
+        select(ListenYearTrackCount.local_year, Track.title, ListenYearTrackCount.plays)
+        .join(Track, Track.id == ListenYearTrackCount.track_id)
+        .where(ListenYearTrackCount.user_id == user_id)
+    )
+    return {(year, title): plays for year, title, plays in rows}
+
+
+def per_month_summed_by_year(session: Session, user_id: object) -> dict[tuple[date, str], int]:
+    sums: dict[tuple[date, str], int] = {}
+    rows = session.execute(
+        select(ListenMonthTrackCount.local_month, Track.title, ListenMonthTrackCount.plays)
+        .join(Track, Track.id == ListenMonthTrackCount.track_id)
+        .where(ListenMonthTrackCount.user_id == user_id)
+    )
+    for month, title, plays in rows:
+        key = (date(month.year, 1, 1), title)
+        sums[key] = sums.get(key, 0) + plays
+    return sums
+
+
+def test_the_yearly_rollup_counts_local_years_and_follows_a_zone_change(
+    session: Session,
+) -> None:
+    """Plays around New Year's Eve fall in the member's local year, batch after batch, and
+    move when the member changes zone."""
+    user = create_user(session, timezone="Asia/Tokyo")  # UTC+9
+
+    def at(*parts: int, track: str = "Jóga") -> ListenRecord:
+        moment = datetime(*parts, tzinfo=UTC)  # type: ignore[misc]
+        return ListenRecord("Björk", track, moment, ListenSource.LASTFM, album_title="Homogenic")
+
+    first = [
+        at(2024, 12, 31, 14, 55),  # Tokyo 31 Dec 2024 23:55: 2024
+        at(2024, 12, 31, 15, 0),  # Tokyo 1 Jan 2025 00:00: 2025
+        at(2025, 6, 1, 12),
+        at(2025, 6, 1, 12, track="Hunter"),
+    ]
+    second = [
+        at(2025, 12, 31, 14, 30),  # Tokyo 31 Dec 2025 23:30: 2025
+        at(2025, 12, 31, 15, 30),  # Tokyo 1 Jan 2026 00:30: 2026
+        at(2025, 12, 31, 15, 30, track="Hunter"),  # 2026
+    ]
+    assert ingest_listens(session, user.id, first).inserted == 4
+    assert ingest_listens(session, user.id, second).inserted == 3  # added to stored rows
+    session.expire_all()
+    tokyo = {
+        (date(2024, 1, 1), "Jóga"): 1,
+        (date(2025, 1, 1), "Jóga"): 3,
+        (date(2025, 1, 1), "Hunter"): 1,
+        (date(2026, 1, 1), "Jóga"): 1,
+        (date(2026, 1, 1), "Hunter"): 1,
+    }
+    assert per_year(session, user.id) == tokyo
+    assert per_month_summed_by_year(session, user.id) == tokyo
+
+    # In UTC the two Tokyo New Year plays go back a year: 2024 gets both of its last day's.
+    update_listening_settings(session, user, timezone="UTC")
+    session.expire_all()
+    utc_years = {
+        (date(2024, 1, 1), "Jóga"): 2,
+        (date(2025, 1, 1), "Jóga"): 3,
+        (date(2025, 1, 1), "Hunter"): 2,
+    }
+    assert per_year(session, user.id) == utc_years
+    assert per_month_summed_by_year(session, user.id) == utc_years
+    rebuild_rollups(session, user.id)  # recounting again changes nothing
+    session.expire_all()
+    assert per_year(session, user.id) == utc_years

@@ -1,14 +1,17 @@
 """Listening statistics and history: numbers worked out by hand, in the member's own time."""
 
+from collections import Counter
 from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from sidetrack.core.errors import Forbidden
-from sidetrack.listening.models import ListenSource
-from sidetrack.listening.queries import listening_stats
+from sidetrack.listening.models import ListenSource, ListenYearTrackCount
+from sidetrack.listening.queries import cover_range, listening_stats
 from sidetrack.listening.records import ListenRecord
 from sidetrack.listening.service import ingest_listens
 from sidetrack.users.models import User
@@ -214,6 +217,109 @@ def test_ranges_mixing_whole_months_and_edge_days_count_every_play(session: Sess
     assert plays(date(2025, 2, 2), date(2025, 2, 27)) == 0  # inside one month, no whole month
     assert plays(date(2025, 1, 1), date(2025, 3, 31)) == 5  # three whole months
     assert plays(date(2025, 3, 2), date(2025, 3, 20)) == 1
+
+
+def test_a_range_is_covered_by_whole_years_then_whole_months_then_days() -> None:
+    assert cover_range(date(2024, 11, 15), date(2026, 2, 11)) == [
+        ("days", date(2024, 11, 15), date(2024, 12, 1)),
+        ("month", date(2024, 12, 1), date(2025, 1, 1)),
+        ("year", date(2025, 1, 1), date(2026, 1, 1)),
+        ("month", date(2026, 1, 1), date(2026, 2, 1)),
+        ("days", date(2026, 2, 1), date(2026, 2, 11)),
+    ]
+    assert cover_range(date(2023, 1, 1), date(2026, 1, 1)) == [
+        ("year", date(2023, 1, 1), date(2026, 1, 1))
+    ]
+    assert cover_range(date(2025, 3, 1), date(2025, 6, 1)) == [
+        ("month", date(2025, 3, 1), date(2025, 6, 1))
+    ]
+    # Across New Year without a whole month on either side: days only.
+    assert cover_range(date(2024, 12, 15), date(2025, 1, 16)) == [
+        ("days", date(2024, 12, 15), date(2025, 1, 16))
+    ]
+    # All time up to a `to` date: every year before its own, then months, then days.
+    assert cover_range(None, date(2025, 3, 10)) == [
+        ("year", None, date(2025, 1, 1)),
+        ("month", date(2025, 1, 1), date(2025, 3, 1)),
+        ("days", date(2025, 3, 1), date(2025, 3, 10)),
+    ]
+
+
+TOKYO = ZoneInfo("Asia/Tokyo")  # UTC+9, no DST
+# Plays around the edges of the ranges below, (UTC moment, track); Tokyo time in comments.
+EDGE_PLAYS = [
+    (utc(2023, 11, 14, 14, 30), "A"),  # 14 Nov 2023 23:30
+    (utc(2023, 11, 14, 15, 0), "B"),  # 15 Nov 00:00
+    (utc(2023, 11, 30, 14, 30), "C"),  # 30 Nov 23:30
+    (utc(2023, 11, 30, 15, 30), "A"),  # 1 Dec 00:30
+    (utc(2023, 12, 31, 14, 30), "B"),  # 31 Dec 2023 23:30
+    (utc(2023, 12, 31, 15, 30), "C"),  # 1 Jan 2024 00:30
+    (utc(2024, 6, 15, 3, 0), "A"),  # 15 Jun 2024 12:00
+    (utc(2024, 6, 15, 4, 0), "A"),
+    (utc(2024, 12, 31, 14, 30), "B"),  # 31 Dec 2024 23:30: still 2024
+    (utc(2024, 12, 31, 15, 30), "A"),  # 1 Jan 2025 00:30
+    (utc(2025, 1, 31, 15, 30), "C"),  # 1 Feb 00:30
+    (utc(2025, 2, 10, 14, 30), "B"),  # 10 Feb 23:30
+    (utc(2025, 2, 10, 15, 30), "C"),  # 11 Feb 00:30
+]
+
+
+@pytest.mark.parametrize(
+    ("start", "end"),
+    [
+        (date(2023, 11, 15), date(2025, 2, 10)),  # days, month, year, month, days
+        (date(2024, 1, 1), date(2024, 12, 31)),  # one whole year
+        (date(2023, 12, 31), date(2025, 1, 1)),  # a day, a year, a day
+        (date(2023, 12, 1), date(2025, 1, 31)),  # a month, a year, a month
+        (date(2023, 11, 15), date(2024, 1, 31)),  # days and months across New Year
+        (date(2024, 12, 31), date(2024, 12, 31)),  # New Year's Eve alone
+        (None, date(2024, 12, 31)),  # all time up to the end of a year
+        (None, date(2025, 2, 10)),  # all time up to a day: years, a month, days
+    ],
+)
+def test_top_lists_over_years_months_and_days_count_every_play_in_local_time(
+    session: Session, start: date | None, end: date
+) -> None:
+    user = create_user(session, timezone="Asia/Tokyo")
+    # Two batches, so that the second one adds to the rollup rows the first one made.
+    ingest_listens(session, user.id, [record(at, track, "X") for at, track in EDGE_PLAYS[:7]])
+    ingest_listens(session, user.id, [record(at, track, "X") for at, track in EDGE_PLAYS[7:]])
+    expected = Counter(
+        track
+        for at, track in EDGE_PLAYS
+        if (start is None or start <= at.astimezone(TOKYO).date())
+        and at.astimezone(TOKYO).date() <= end
+    )
+    stats = listening_stats(
+        session,
+        user.id,
+        user.id,
+        "all_time" if start is None else "month",
+        start=start,
+        end=end,
+        limit=50,
+    )
+    assert {t.title: t.plays for t in stats.top_tracks} == dict(expected)
+    assert stats.total_plays == expected.total()
+    assert [(a.artist_name, a.plays) for a in stats.top_artists] == [("X", expected.total())]
+
+
+def test_whole_years_are_read_from_the_yearly_rollup(session: Session) -> None:
+    """Not summed from the months again: a changed yearly row shows in whole-year ranges only."""
+    user = create_user(session, timezone="Asia/Tokyo")
+    ingest_listens(session, user.id, [record(at, track, "X") for at, track in EDGE_PLAYS])
+    session.execute(
+        update(ListenYearTrackCount)
+        .where(ListenYearTrackCount.user_id == user.id)
+        .values(plays=ListenYearTrackCount.plays + 100)
+    )
+
+    def plays(start: date, end: date) -> int:
+        stats = listening_stats(session, user.id, user.id, start=start, end=end, limit=50)
+        return sum(t.plays for t in stats.top_tracks)
+
+    assert plays(date(2024, 1, 1), date(2024, 12, 31)) == 4 + 3 * 100  # A, B and C in 2024
+    assert plays(date(2024, 1, 1), date(2024, 12, 30)) == 3  # months and days, no year
 
 
 @pytest.mark.parametrize(

@@ -116,6 +116,22 @@ class ListenMonthTrackCount(Base):
     plays: Mapped[int] = mapped_column(Integer)
 
 
+class ListenYearTrackCount(Base):
+    """Plays of one track by one member in one year of their local time.
+
+    The top lists of a range read its whole local years from here, and only the months and
+    days outside them from the monthly rollup and the plays: a heavy listener's year is some
+    16,500 rows here against 55,000 monthly ones (docs/db-notes.md).
+    """
+
+    __tablename__ = "listen_year_track_counts"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    local_year: Mapped[date] = mapped_column(primary_key=True)  # the year's first day
+    track_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    plays: Mapped[int] = mapped_column(Integer)
+
+
 class ListenArtistTotal(Base):
     """All-time plays of one artist (by normalised name) by one member, first heard when."""
 

@@ -1,13 +1,14 @@
 """Reads of a member's listening: their history page by page, and their statistics.
 
-Statistics read the rollups kept by ingest (per local hour, per track, per local month and
-track, per artist); plays themselves are scanned only for the days at the edges of a range
-that are not whole local months (docs/listening.md).
+Statistics read the rollups kept by ingest (per local hour, per track, per local year and
+track, per local month and track, per artist); plays themselves are scanned only for the
+days at the edges of a range that are not whole local months (docs/listening.md).
 """
 
 import base64
 import binascii
 import uuid
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -25,6 +26,7 @@ from sidetrack.listening.models import (
     ListenHourCount,
     ListenMonthTrackCount,
     ListenTrackTotal,
+    ListenYearTrackCount,
 )
 from sidetrack.listening.schemas import (
     ListeningStats,
@@ -249,8 +251,58 @@ def _artist_key(dialect: str) -> Any:
     return func.split_part(Track.match_key, KEY_SEPARATOR, 1)
 
 
+def _start_of_month(day: date) -> date:
+    return date(day.year, day.month, 1)
+
+
 def _first_of_next_month(day: date) -> date:
     return date(day.year + day.month // 12, day.month % 12 + 1, 1)
+
+
+def _start_of_year(day: date) -> date:
+    return date(day.year, 1, 1)
+
+
+def _first_of_next_year(day: date) -> date:
+    return date(day.year + 1, 1, 1)
+
+
+# The local periods counted per track, coarsest first: (name, the first day of the period a
+# day is in, the first day of the period after it).
+Period = tuple[str, Callable[[date], date], Callable[[date], date]]
+_PERIODS: tuple[Period, ...] = (
+    ("year", _start_of_year, _first_of_next_year),
+    ("month", _start_of_month, _first_of_next_month),
+)
+
+# A piece of a range: "year", "month" or "days", and the local days [low, high) it covers
+# (low None: no lower bound).
+Piece = tuple[str, date | None, date]
+
+
+def cover_range(low: date | None, high: date, periods: Sequence[Period] = _PERIODS) -> list[Piece]:
+    """The local days [low, high) as whole periods, coarsest first, and the days left over.
+
+    The whole years inside the range, then the whole months inside what is left on either
+    side, then the remaining days at the edges: 2024-11-15 to 2026-02-10 (high 2026-02-11)
+    is days [Nov 15, Dec 1) 2024, month Dec 2024, year 2025, month Jan 2026 and days
+    [Feb 1, Feb 11) 2026. With no lower bound (all time up to a `to` date) the first piece
+    is every year before the one `high` falls in.
+    """
+    if not periods:
+        return [("days", low, high)]
+    (name, start_of, first_of_next), finer = periods[0], periods[1:]
+    whole_low = low if low is None or start_of(low) == low else first_of_next(low)
+    whole_high = start_of(high)
+    if whole_low is not None and whole_low >= whole_high:
+        return cover_range(low, high, finer)  # no whole period inside
+    pieces: list[Piece] = []
+    if low is not None and whole_low is not None and low < whole_low:
+        pieces += cover_range(low, whole_low, finer)
+    pieces.append((name, whole_low, whole_high))
+    if whole_high < high:
+        pieces += cover_range(whole_high, high, finer)
+    return pieces
 
 
 def _plays_per_track(
@@ -264,13 +316,21 @@ def _plays_per_track(
 ) -> Any:
     """(track_id, plays) over the local days [first_day, after_last), as a subquery.
 
-    All time comes from the per-track totals. Otherwise whole local months come from the
-    monthly rollup and only the days at the edges are counted from the plays themselves.
+    All time (no `to` date) comes from the per-track totals. Any other range is covered by
+    `cover_range`: its whole local years from the yearly rollup, the whole months outside
+    those from the monthly rollup, and the days at the edges from the plays themselves
+    (between local midnights, in UTC). The pieces are one UNION ALL, summed per track.
     """
     if first_day is None and whole:
         return select(
             ListenTrackTotal.track_id.label("track_id"), ListenTrackTotal.plays.label("plays")
         ).where(ListenTrackTotal.user_id == user_id)
+
+    def in_periods(rollup: Any, period: Any, low: date | None, high: date) -> Any:
+        query = select(rollup.track_id.label("track_id"), rollup.plays.label("plays")).where(
+            rollup.user_id == user_id, period < high
+        )
+        return query if low is None else query.where(period >= low)
 
     def plays_between(low: date | None, high: date) -> Any:
         query = select(ListenEvent.track_id.label("track_id"), literal(1).label("plays")).where(
@@ -281,24 +341,16 @@ def _plays_per_track(
             query = query.where(ListenEvent.played_at >= _local_midnight_utc(low, zone))
         return query
 
-    months_from = first_day if first_day is None or first_day.day == 1 else None
-    if first_day is not None and first_day.day != 1:
-        months_from = _first_of_next_month(first_day)
-    months_to = date(after_last.year, after_last.month, 1)
-    if months_from is not None and months_from >= months_to:
-        parts = [plays_between(first_day, after_last)]  # no whole month inside the range
-    else:
-        month = ListenMonthTrackCount
-        in_months = select(month.track_id.label("track_id"), month.plays.label("plays")).where(
-            month.user_id == user_id, month.local_month < months_to
-        )
-        if months_from is not None:
-            in_months = in_months.where(month.local_month >= months_from)
-        parts = [in_months]
-        if first_day is not None and months_from is not None and first_day < months_from:
-            parts.append(plays_between(first_day, months_from))
-        if months_to < after_last:
-            parts.append(plays_between(months_to, after_last))
+    parts = []
+    for kind, low, high in cover_range(first_day, after_last):
+        if kind == "year":
+            year = ListenYearTrackCount
+            parts.append(in_periods(year, year.local_year, low, high))
+        elif kind == "month":
+            month = ListenMonthTrackCount
+            parts.append(in_periods(month, month.local_month, low, high))
+        else:
+            parts.append(plays_between(low, high))
     pieces = union_all(*parts).subquery("pieces")
     return select(
         pieces.c.track_id.label("track_id"), func.sum(pieces.c.plays).label("plays")

@@ -31,6 +31,7 @@ from sidetrack.listening.models import (
     ListenHourCount,
     ListenMonthTrackCount,
     ListenTrackTotal,
+    ListenYearTrackCount,
 )
 from sidetrack.listening.records import (
     ListenBatch,
@@ -276,7 +277,7 @@ CREATE TEMPORARY TABLE IF NOT EXISTS listen_plays_incoming (
 ) ON COMMIT DELETE ROWS
 """
 
-# One statement stores the staged plays and folds them into the four rollups, set-based
+# One statement stores the staged plays and folds them into the five rollups, set-based
 # inside PostgreSQL. The rollups count every staged play; the caller compares the plays
 # inserted with those staged and recounts the member when a concurrent writer stored some
 # first. Each rollup is written in key order, so two writers for one member lock its rows
@@ -319,6 +320,12 @@ WITH staged AS (
     SELECT :user_id, date_trunc('month', local_hour)::date, track_id, count(*)
     FROM staged GROUP BY 2, 3 ORDER BY 2, 3
     ON CONFLICT (user_id, local_month, track_id) DO UPDATE
+    SET plays = stored.plays + excluded.plays
+), years AS (
+    INSERT INTO listen_year_track_counts AS stored (user_id, local_year, track_id, plays)
+    SELECT :user_id, date_trunc('year', local_hour)::date, track_id, count(*)
+    FROM staged GROUP BY 2, 3 ORDER BY 2, 3
+    ON CONFLICT (user_id, local_year, track_id) DO UPDATE
     SET plays = stored.plays + excluded.plays
 ), artists AS (
     -- From the per-track counts (a few thousand rows, not every play): the catalog's
@@ -462,11 +469,12 @@ def _add_to_rollups(
     session: Session, user_id: uuid.UUID, zone: ZoneInfo, plays: Iterable[Heard]
 ) -> None:
     """Fold plays into the member's rollups: per local hour, per track, per local month and
-    track, per artist. Each is merged with what is stored (sums, earliest and latest).
-    A play's time heard is its own, else its track's length."""
+    track, per local year and track, per artist. Each is merged with what is stored (sums,
+    earliest and latest). A play's time heard is its own, else its track's length."""
     hours: dict[int, list[int]] = defaultdict(lambda: [0, 0])
     totals: dict[uuid.UUID, list[int]] = {}
     months: dict[tuple[date, uuid.UUID], int] = defaultdict(int)
+    years: dict[tuple[date, uuid.UUID], int] = defaultdict(int)
     month_of: dict[int, date] = {}
     artists: dict[str, list[Any]] = {}
     local_hour = local_hours_of(zone)
@@ -481,6 +489,7 @@ def _add_to_rollups(
             clock = _local_clock(local)
             month = month_of[local] = date(clock.year, clock.month, 1)
         months[(month, track.id)] += 1
+        years[(month.replace(month=1), track.id)] += 1
         total = totals.get(track.id)
         if total is None:
             totals[track.id] = [1, heard_ms, start, start]
@@ -547,6 +556,17 @@ def _add_to_rollups(
         conflict=["user_id", "local_month", "track_id"],
         update=lambda excluded: {"plays": month_table.c.plays + excluded.plays},
     )
+    year_table: Table = ListenYearTrackCount.__table__  # type: ignore[assignment]
+    write_rows(
+        session,
+        year_table,
+        [
+            {"user_id": user_id, "local_year": year, "track_id": track_id, "plays": count}
+            for (year, track_id), count in years.items()
+        ],
+        conflict=["user_id", "local_year", "track_id"],
+        update=lambda excluded: {"plays": year_table.c.plays + excluded.plays},
+    )
     artist_table: Table = ListenArtistTotal.__table__  # type: ignore[assignment]
     write_rows(
         session,
@@ -587,6 +607,7 @@ def rebuild_rollups(session: Session, user_id: uuid.UUID) -> None:
     session.execute(delete(ListenHourCount).where(ListenHourCount.user_id == user_id))
     session.execute(delete(ListenTrackTotal).where(ListenTrackTotal.user_id == user_id))
     session.execute(delete(ListenMonthTrackCount).where(ListenMonthTrackCount.user_id == user_id))
+    session.execute(delete(ListenYearTrackCount).where(ListenYearTrackCount.user_id == user_id))
     session.execute(delete(ListenArtistTotal).where(ListenArtistTotal.user_id == user_id))
     rows = session.execute(
         select(
