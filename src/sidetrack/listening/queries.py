@@ -281,6 +281,11 @@ Piece = tuple[str, date | None, date]
 
 
 _NEXT = {name: first_of_next for name, _start_of, first_of_next in _PERIODS}
+# Each period's per-track rollup, and its column of the period's first day.
+_ROLLUPS: dict[str, tuple[Any, Any]] = {
+    "year": (ListenYearTrackCount, ListenYearTrackCount.local_year),
+    "month": (ListenMonthTrackCount, ListenMonthTrackCount.local_month),
+}
 
 
 def cover_range(low: date | None, high: date, periods: Sequence[Period] = _PERIODS) -> list[Piece]:
@@ -350,17 +355,11 @@ def _plays_per_track(
         if low is not None and high == _NEXT[kind](low):
             # One calendar year or month: one rollup row per track already, nothing to sum
             # (a third of a calendar year's statistics went on summing 16,500 single rows).
-            rollup: Any = ListenYearTrackCount if kind == "year" else ListenMonthTrackCount
-            period = rollup.local_year if kind == "year" else rollup.local_month
-            return in_periods(rollup, period, low, high)
+            return in_periods(*_ROLLUPS[kind], low, high)
     parts = []
     for kind, low, high in cover:
-        if kind == "year":
-            year = ListenYearTrackCount
-            parts.append(in_periods(year, year.local_year, low, high))
-        elif kind == "month":
-            month = ListenMonthTrackCount
-            parts.append(in_periods(month, month.local_month, low, high))
+        if kind in _ROLLUPS:
+            parts.append(in_periods(*_ROLLUPS[kind], low, high))
         else:
             parts.append(plays_between(low, high))
     pieces = union_all(*parts).subquery("pieces")

@@ -351,8 +351,8 @@ _NULL = "\\N"
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
-def _copy_text(value: str | None) -> str:
-    return _NULL if value is None else value.translate(_COPY_ESCAPES)
+def _copy_text(value: str) -> str:
+    return value.translate(_COPY_ESCAPES)
 
 
 def _as_copy_text(prepared: PreparedListens, zone: ZoneInfo) -> str:
@@ -545,28 +545,23 @@ def _add_to_rollups(
             "last_played_at": greater(total_table.c.last_played_at, excluded.last_played_at),
         },
     )
-    month_table: Table = ListenMonthTrackCount.__table__  # type: ignore[assignment]
-    write_rows(
-        session,
-        month_table,
-        [
-            {"user_id": user_id, "local_month": month, "track_id": track_id, "plays": count}
-            for (month, track_id), count in months.items()
-        ],
-        conflict=["user_id", "local_month", "track_id"],
-        update=lambda excluded: {"plays": month_table.c.plays + excluded.plays},
-    )
-    year_table: Table = ListenYearTrackCount.__table__  # type: ignore[assignment]
-    write_rows(
-        session,
-        year_table,
-        [
-            {"user_id": user_id, "local_year": year, "track_id": track_id, "plays": count}
-            for (year, track_id), count in years.items()
-        ],
-        conflict=["user_id", "local_year", "track_id"],
-        update=lambda excluded: {"plays": year_table.c.plays + excluded.plays},
-    )
+
+    def add_per_track(model: Any, period: str, counts: dict[tuple[date, uuid.UUID], int]) -> None:
+        """Per period and track: the monthly and the yearly rollup alike."""
+        table: Table = model.__table__
+        write_rows(
+            session,
+            table,
+            [
+                {"user_id": user_id, period: first_day, "track_id": track_id, "plays": count}
+                for (first_day, track_id), count in counts.items()
+            ],
+            conflict=["user_id", period, "track_id"],
+            update=lambda excluded: {"plays": table.c.plays + excluded.plays},
+        )
+
+    add_per_track(ListenMonthTrackCount, "local_month", months)
+    add_per_track(ListenYearTrackCount, "local_year", years)
     artist_table: Table = ListenArtistTotal.__table__  # type: ignore[assignment]
     write_rows(
         session,
