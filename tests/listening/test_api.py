@@ -135,3 +135,29 @@ def test_bulk_listens_a_row_that_does_not_validate_is_rejected_and_the_rest_kept
     assert reasons[3].startswith("colour: ")
     assert reasons[4] == "played_at is before 2002-10-01"
     assert stored(session) == 2
+
+
+def test_bulk_listens_a_source_id_with_control_characters(
+    client: TestClient, session: Session
+) -> None:
+    """Tabs, newlines and backslashes are stored as sent (text COPY escapes them); a NUL,
+    which PostgreSQL cannot hold in text, rejects that row only."""
+    user = create_user(session)
+    _row, token = create_api_token(session, "worker", ["listens:write"])
+    session.commit()
+    body = {
+        "user_id": str(user.id),
+        "listens": [
+            listen(0, source_id="a\tb\nc\\d"),
+            listen(20, source_id="bad\x00id"),
+        ],
+    }
+    response = client.post(
+        "/api/listens/bulk", json=body, headers={"Authorization": f"Bearer {token}"}
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["inserted"] == 1
+    assert response.json()["rejected"] == [
+        {"index": 1, "reason": "source_id: Value error, must not contain NUL (\\u0000) characters"}
+    ]
+    assert session.scalars(select(ListenEvent.source_id)).all() == ["a\tb\nc\\d"]

@@ -3,8 +3,9 @@
 An import is Python work on both sides (parsing the export; preparing the plays for the
 database), and one process's Python shares one GIL: a reader thread only overlaps the
 database's time. A child process parses, checks and groups the plays beside the import
-proper, and hands them over as ListenBatches: columns of plain values, which pickle some
-twenty times faster than the ListenRecords they were read as.
+proper, and hands them over as ListenBatches: columns of plain values. Those cross for a
+million plays in well under a second, where ListenRecords (even packed as tuples) cost
+about 1 s to pickle and 2.7 s to unpickle.
 """
 
 import gc
