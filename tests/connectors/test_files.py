@@ -430,6 +430,37 @@ def test_large_arrays_are_decoded_item_by_item_with_the_same_result(
     assert piecewise_report.problems == []
 
 
+def test_a_character_cut_where_the_format_is_judged_is_read_whole(tmp_path: Path) -> None:
+    # The format is judged from the first 64 KB; make byte 65,536 fall inside a "ö".
+    rows = [spotify_row(master_metadata_album_artist_name="Björk" * 40) for _ in range(100)]
+    padding = 0
+    while True:
+        data = json.dumps([{"pad": " " * padding}, *rows], ensure_ascii=False).encode()
+        if data[files._HEAD_BYTES] & 0xC0 == 0x80:  # a UTF-8 continuation byte
+            break
+        padding += 1
+    path = tmp_path / "h.json"
+    path.write_bytes(data)
+    records, report = read(path)
+    assert report.formats == {str(path): SPOTIFY_EXTENDED}
+    assert len(records) == 100
+    assert records[-1].artist_name == "Björk" * 40
+    assert report.skipped == {"no_metadata": 1}  # the padding row
+    assert report.problems == []
+
+
+def test_a_history_with_a_broken_character_past_its_start_is_named(tmp_path: Path) -> None:
+    rows = [spotify_row() for _ in range(200)]
+    data = json.dumps(rows, ensure_ascii=False).encode()
+    cut = data.rindex("Björk".encode())
+    path = tmp_path / "h.json"
+    path.write_bytes(data[:cut] + b"Bj\xf6rk" + data[cut + len("Björk".encode()) :])
+    records, report = read(path)
+    assert records == []
+    assert report.formats == {str(path): SPOTIFY_EXTENDED}
+    assert report.problems == [RecordProblem(str(path), "file", "not UTF-8 text; not read")]
+
+
 def test_duplicate_rows_are_all_read_identically(tmp_path: Path) -> None:
     first = write_json(tmp_path / "a.json", [spotify_row(), spotify_row()])
     second = write_json(tmp_path / "b.json", [spotify_row()])
@@ -814,6 +845,32 @@ def test_zip_with_several_exports_a_video_file_and_junk(tmp_path: Path) -> None:
             "ts is not text",
         )
     ]
+
+
+def test_a_damaged_zip_member_is_named_and_the_others_are_read(tmp_path: Path) -> None:
+    path = tmp_path / "my_spotify_data.zip"
+    rows = json.dumps([spotify_row(ts="2020-05-01T10:00:00Z", ms_played=100_000)] * 50)
+    with zipfile.ZipFile(path, "w") as archive:
+        for name in ("garbled.json", "wrong_crc.json", "deflated.json"):
+            archive.writestr(name, rows, compress_type=zipfile.ZIP_DEFLATED)
+        archive.writestr("stored.json", rows, compress_type=zipfile.ZIP_STORED)
+        garbled = archive.getinfo("garbled.json")
+    data = bytearray(path.read_bytes())
+    # Inside the first member's deflate stream: 30 header bytes and its name come first.
+    start = garbled.header_offset + 30 + len("garbled.json")
+    data[start : start + 8] = b"\xff" * 8
+    # The second member's CRC as the central directory records it, 30 bytes before its name.
+    name_at = data.rindex(b"wrong_crc.json")
+    data[name_at - 30 : name_at - 26] = b"\x00\x00\x00\x00"
+    path.write_bytes(bytes(data))
+
+    records, report = read(path)
+    assert len(records) == 100  # deflated.json and stored.json
+    assert [(p.position, p.reason.split(":")[0]) for p in report.problems] == [
+        ("garbled.json", "cannot be unpacked"),
+        ("wrong_crc.json", "cannot be unpacked"),
+    ]
+    assert report.files == 2
 
 
 def test_uploaded_bytes_are_read_like_files(tmp_path: Path) -> None:
