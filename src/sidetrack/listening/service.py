@@ -194,7 +194,7 @@ def _drop_duplicates(
     high = starts[order[-1]] + MAX_TOLERANCE_S
     # The starts of the plays of each song around the batch's time span, in whole seconds.
     known: dict[str, list[int]] = defaultdict(list)
-    stored = session.execute(
+    rows = session.execute(
         select(Track.match_key, ListenEvent.played_at)
         .join(Track, Track.id == ListenEvent.track_id)
         .where(
@@ -203,7 +203,7 @@ def _drop_duplicates(
             ListenEvent.played_at <= _moment(high),
         )
     )
-    for key, played_at in stored:
+    for key, played_at in rows:
         known[key].append(int(played_at.timestamp()))
     if in_flight is not None:
         for start, track in in_flight.plays():
@@ -212,23 +212,34 @@ def _drop_duplicates(
     for times in known.values():
         times.sort()
 
-    # Per spelling: the starts of its song, and how close counts as the same play.
-    windows: dict[int | None, float] = {}
+    # Per spelling: its song (numbered), the song's stored starts, and how close counts as
+    # the same play.
+    songs: dict[str, int] = {}
+    windows: dict[int | None, int] = {}
     checks = []
     for track in tracks:
         window = windows.get(track.duration_ms)
         if window is None:
-            window = windows[track.duration_ms] = tolerance(track.duration_ms).total_seconds()
-        checks.append((known[track.match_key], window))
+            # Whole seconds, rounded down: starts are whole seconds too.
+            window = windows[track.duration_ms] = int(tolerance(track.duration_ms).total_seconds())
+        song = songs.setdefault(track.match_key, len(songs))
+        checks.append((song, known.get(track.match_key), window))
+    # Plays are taken in start order, so the nearest earlier new play of a song is the last
+    # one kept: one comparison, where the stored plays need a search on both sides.
+    last_kept: list[int | None] = [None] * len(songs)
     spelling = batch.spelling
     fresh = []
     for index in order:
         start = starts[index]
-        times, window = checks[spelling[index]]
-        at = bisect.bisect_left(times, start - window)
-        if at < len(times) and times[at] <= start + window:
+        song, stored, window = checks[spelling[index]]
+        last = last_kept[song]
+        if last is not None and start - last <= window:
             continue
-        bisect.insort(times, start)
+        if stored:
+            at = bisect.bisect_left(stored, start - window)
+            if at < len(stored) and stored[at] <= start + window:
+                continue
+        last_kept[song] = start
         fresh.append(index)
     return fresh
 
