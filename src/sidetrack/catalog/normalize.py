@@ -19,6 +19,14 @@ def normalize_name(name: str) -> str:
 
     "  Björk ", "BJORK" and "bjork" become "bjork"; full-width letters become ASCII.
     """
+    if name.isascii():
+        # ASCII is the same in every normal form, has no accents, and casefolds as lower():
+        # most names in a catalog, at a tenth of the cost of the general path.
+        return _SPACES.sub(" ", name.lower()).strip()
+    return _normalize_unicode(name)
+
+
+def _normalize_unicode(name: str) -> str:
     folded = unicodedata.normalize("NFKC", name).casefold()
     without_accents = "".join(
         char for char in unicodedata.normalize("NFKD", folded) if not unicodedata.combining(char)
