@@ -9,7 +9,7 @@ few queries (on SQLite, per 500 distinct tracks), never one per play.
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Table, any_, literal, select
 from sqlalchemy.dialects import postgresql
@@ -23,8 +23,9 @@ from sidetrack.core.types import utcnow
 CHUNK = 500  # ids per IN (...) list: well under SQLite's variable limit on every version
 
 
-@dataclass(frozen=True, slots=True)
-class TrackRef:
+# A NamedTuple, not a frozen dataclass: an import hashes each ref a few times per batch, and
+# a tuple's hash and equality are C, a dataclass's Python (a third of resolving a cached batch).
+class TrackRef(NamedTuple):
     artist_name: str
     track_title: str
     album_title: str | None = None
