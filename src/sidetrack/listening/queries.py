@@ -13,7 +13,19 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Date, String, and_, cast, extract, func, literal, or_, select, union_all
+from sqlalchemy import (
+    Date,
+    Integer,
+    String,
+    and_,
+    cast,
+    extract,
+    func,
+    literal,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import Session
 
 from sidetrack.catalog.models import Album, Track
@@ -350,18 +362,9 @@ def _plays_per_track(
         return query if low is None else query.where(period >= low)
 
     def plays_between(low: date | None, high: date) -> Any:
-        query = (
-            select(
-                ListenEvent.track_id.label("track_id"),
-                Track.album_id.label("album_id"),
-                _artist_key(dialect).label("artist_key"),
-                literal(1).label("plays"),
-            )
-            .join(Track, Track.id == ListenEvent.track_id)
-            .where(
-                ListenEvent.user_id == user_id,
-                ListenEvent.played_at < _local_midnight_utc(high, zone),
-            )
+        query = select(ListenEvent.track_id.label("track_id")).where(
+            ListenEvent.user_id == user_id,
+            ListenEvent.played_at < _local_midnight_utc(high, zone),
         )
         if low is not None:
             query = query.where(ListenEvent.played_at >= _local_midnight_utc(low, zone))
@@ -374,12 +377,28 @@ def _plays_per_track(
             # One calendar year or month: one rollup row per track already, nothing to sum
             # (a third of a calendar year's statistics went on summing 16,500 single rows).
             return in_periods(*_ROLLUPS[kind], low, high)
-    parts = []
-    for kind, low, high in cover:
-        if kind in _ROLLUPS:
-            parts.append(in_periods(*_ROLLUPS[kind], low, high))
-        else:
-            parts.append(plays_between(low, high))
+    parts = [
+        in_periods(*_ROLLUPS[kind], low, high) for kind, low, high in cover if kind in _ROLLUPS
+    ]
+    edges = [plays_between(low, high) for kind, low, high in cover if kind not in _ROLLUPS]
+    if edges:
+        # The days' plays (at most two stretches) counted per track first, then placed with
+        # one join to tracks: one pass over the catalog, on a row per track, not per play.
+        played = (union_all(*edges) if len(edges) > 1 else edges[0]).subquery("played")
+        counted = (
+            select(played.c.track_id, cast(func.count(), Integer).label("plays"))
+            .group_by(played.c.track_id)
+            .subquery("counted")
+        )
+        days = select(
+            counted.c.track_id.label("track_id"),
+            Track.album_id.label("album_id"),
+            _artist_key(dialect).label("artist_key"),
+            counted.c.plays.label("plays"),
+        ).join(Track, Track.id == counted.c.track_id)
+        if not parts:
+            return days  # only days: counted per track already
+        parts.append(days)
     pieces = union_all(*parts).subquery("pieces")
     # Grouped by all three, though the track alone decides its album and artist.
     return select(
