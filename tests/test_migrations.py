@@ -266,7 +266,7 @@ def test_0007_backfills_the_yearly_rollup_from_the_monthly_one(empty_database: s
                     for u, m, t, n in months
                 ],
             )
-        upgrade(empty_database)
+        upgrade(empty_database, "0007")  # 0008 drops rows of tracks not in the catalog
         with engine.connect() as connection:
             years = connection.execute(
                 select(
@@ -285,3 +285,106 @@ def test_0007_backfills_the_yearly_rollup_from_the_monthly_one(empty_database: s
         (bob, date(2025, 1, 1), jóga, 7),
     }
     assert len(years) == 4
+
+
+ROLLUPS_OF_TRACKS = ("listen_track_totals", "listen_month_track_counts", "listen_year_track_counts")
+
+
+def test_0008_places_the_per_track_rollups_from_their_tracks(empty_database: str) -> None:
+    """Each per-track rollup row gets its track's album and normalised artist; a row whose
+    track is gone cannot be placed and goes; the way down drops the columns again."""
+    upgrade(empty_database, "0007")
+    now = datetime.now(UTC)
+    stamps = {"created_at": now, "updated_at": now}
+    ann, homogenic, vespertine, jóga, hunter, pagan, gone = (uuid.uuid4() for _ in range(7))
+    tracks = {  # track: (album, match_key)
+        jóga: (homogenic, "bjork\x1fjoga"),
+        hunter: (homogenic, "bjork\x1fhunter"),
+        pagan: (vespertine, "bjork & friends\x1fpagan poetry"),
+    }
+    per_track = [*tracks, gone]
+    engine = make_engine(empty_database)
+    tables = metadata.tables
+    try:
+        with engine.begin() as connection:
+            for album, title in ((homogenic, "Homogenic"), (vespertine, "Vespertine")):
+                connection.execute(
+                    insert(tables["albums"]).values(
+                        id=album,
+                        title=title,
+                        artist_name="Björk",
+                        match_key=f"bjork\x1f{title.lower()}",
+                        **stamps,
+                    )
+                )
+            for track, (album, key) in tracks.items():
+                connection.execute(
+                    insert(tables["tracks"]).values(
+                        id=track,
+                        album_id=album,
+                        title=key.split("\x1f")[1],
+                        artist_name="Björk",
+                        match_key=key,
+                        **stamps,
+                    )
+                )
+            connection.execute(
+                insert(tables["listen_track_totals"]),
+                [
+                    {
+                        "user_id": ann,
+                        "track_id": track,
+                        "plays": 1,
+                        "ms_played": 1000,
+                        "first_played_at": now,
+                        "last_played_at": now,
+                    }
+                    for track in per_track
+                ],
+            )
+            connection.execute(
+                insert(tables["listen_month_track_counts"]),
+                [
+                    {"user_id": ann, "local_month": month, "track_id": track, "plays": 1}
+                    for month in (date(2025, 1, 1), date(2025, 2, 1))
+                    for track in per_track
+                ],
+            )
+            connection.execute(
+                insert(tables["listen_year_track_counts"]),
+                [
+                    {"user_id": ann, "local_year": date(2025, 1, 1), "track_id": track, "plays": 2}
+                    for track in per_track
+                ],
+            )
+        upgrade(empty_database, "0008")
+        with engine.connect() as connection:
+            placed = {
+                name: connection.execute(
+                    select(tables[name].c["track_id", "album_id", "artist_key"])
+                ).all()
+                for name in ROLLUPS_OF_TRACKS
+            }
+        expected = {
+            (jóga, homogenic, "bjork"),
+            (hunter, homogenic, "bjork"),
+            (pagan, vespertine, "bjork & friends"),
+        }
+        assert {tuple(row) for row in placed["listen_track_totals"]} == expected
+        assert {tuple(row) for row in placed["listen_year_track_counts"]} == expected
+        assert sorted(map(tuple, placed["listen_month_track_counts"])) == sorted(
+            [*expected, *expected]
+        )
+
+        downgrade(empty_database, "0007")
+        inspector = inspect(engine)
+        for name in ROLLUPS_OF_TRACKS:
+            columns = {column["name"] for column in inspector.get_columns(name)}
+            assert not columns & {"album_id", "artist_key"}, name
+        with engine.connect() as connection:  # the counts themselves stay
+            plays = connection.execute(
+                select(func.sum(tables["listen_year_track_counts"].c.plays))
+            ).scalar_one()
+        assert plays == 2 * 3
+    finally:
+        engine.dispose()

@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from sidetrack.catalog.models import Album, Track
+from sidetrack.catalog.normalize import artist_key_of
 from sidetrack.listening.models import (
     ListenEvent,
     ListenHourCount,
@@ -387,3 +388,97 @@ def test_the_yearly_rollup_counts_local_years_and_follows_a_zone_change(
     rebuild_rollups(session, user.id)  # recounting again changes nothing
     session.expire_all()
     assert per_year(session, user.id) == utc_years
+
+
+PER_TRACK_ROLLUPS = (ListenTrackTotal, ListenMonthTrackCount, ListenYearTrackCount)
+
+
+def placements(session: Session, user_id: object) -> dict[str, set[tuple[str, str, str]]]:
+    """Each per-track rollup's rows as (track title, album title, artist key), read from the
+    rows' own copies; a copy that disagrees with the catalog fails here."""
+    found: dict[str, set[tuple[str, str, str]]] = {}
+    for model in PER_TRACK_ROLLUPS:
+        rows = session.execute(
+            select(
+                Track.title,
+                Album.title,
+                model.artist_key,
+                Track.match_key,
+                model.album_id,
+                Track.album_id,
+            )
+            .select_from(model)
+            .join(Track, Track.id == model.track_id)
+            .join(Album, Album.id == model.album_id)
+            .where(model.user_id == user_id)
+        ).all()
+        stored = session.scalar(select(func.count()).where(model.user_id == user_id))
+        assert len(rows) == stored, model.__tablename__  # every row placed on a real album
+        for _title, _album, artist_key, match_key, copied, album_id in rows:
+            assert (artist_key, copied) == (artist_key_of(match_key), album_id), model
+        found[model.__tablename__] = {(title, album, key) for title, album, key, *_ in rows}
+    return found
+
+
+def test_the_per_track_rollups_carry_their_tracks_album_and_artist(session: Session) -> None:
+    """Written with each new row, in every rollup that counts per track, and again the same
+    when the member's rollups are rebuilt."""
+    user = create_user(session, timezone="Asia/Tokyo")
+    ingest_listens(
+        session,
+        user.id,
+        [play(0), play(10, track="Hunter"), play(20, artist="Aphex Twin", album="Drukqs")],
+    )
+    # A second batch: rows added to (same month) and new rows (a play in another year), a
+    # second spelling of the artist, and a play with no album (the artist's unknown album).
+    ingest_listens(
+        session,
+        user.id,
+        [
+            play(30, artist="BJÖRK", track="HUNTER"),
+            play(60 * 24 * 400, track="Jóga"),
+            play(40, track="Isobel", album=None),
+        ],
+    )
+    expected = {
+        ("Jóga", "Homogenic", "bjork"),
+        ("Hunter", "Homogenic", "bjork"),
+        ("Jóga", "Drukqs", "aphex twin"),
+        ("Isobel", "", "bjork"),
+    }
+    placed = placements(session, user.id)
+    assert placed == {model.__tablename__: expected for model in PER_TRACK_ROLLUPS}
+    assert (
+        session.scalar(select(func.count()).where(ListenYearTrackCount.user_id == user.id))
+        == len(expected) + 1
+    )  # Jóga in two years
+
+    rebuild_rollups(session, user.id)
+    session.expire_all()
+    assert placements(session, user.id) == placed
+
+
+def test_a_recount_after_a_concurrent_writer_places_the_tracks_too(
+    session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sidetrack.listening import service
+
+    user = create_user(session)
+    batch = [play(0), play(10, track="Hunter", artist="BJÖRK")]
+    ingest_listens(session, user.id, batch)
+    monkeypatch.setattr(
+        service,
+        "_drop_duplicates",
+        lambda _s, _u, batch, _tracks, _in_flight: list(range(len(batch))),
+    )
+    again = ingest_listens(session, user.id, [*batch, play(20, artist="Aphex Twin")])
+    assert (again.inserted, again.duplicates) == (1, 2)  # so the member was recounted
+    session.expire_all()
+    expected = {
+        ("Jóga", "Homogenic", "bjork"),
+        ("Hunter", "Homogenic", "bjork"),
+        ("Jóga", "Homogenic", "aphex twin"),
+    }
+    assert placements(session, user.id) == {
+        model.__tablename__: expected for model in PER_TRACK_ROLLUPS
+    }

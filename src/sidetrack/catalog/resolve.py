@@ -46,6 +46,7 @@ class TrackRef(NamedTuple):
 @dataclass(frozen=True, slots=True)
 class ResolvedTrack:
     id: uuid.UUID
+    album_id: uuid.UUID  # copied into the per-track rollups (listening.models.PlacedTrack)
     duration_ms: int | None
     match_key: str  # the normalised artist and title: one song, whatever album it is on
     artist_key: str  # the normalised artist (see normalize.artist_key_of)
@@ -104,10 +105,12 @@ def resolve_tracks(
                 resolved[ref] = track
 
     def found(ref: TrackRef, row: Any) -> None:
-        track_id, duration_ms, key, artist_name = row
-        resolved[ref] = ResolvedTrack(track_id, duration_ms, key, artist_key_of(key), artist_name)
+        track_id, album_id, duration_ms, key, artist_name = row
+        resolved[ref] = ResolvedTrack(
+            track_id, album_id, duration_ms, key, artist_key_of(key), artist_name
+        )
 
-    known = (Track.id, Track.duration_ms, Track.match_key, Track.artist_name)
+    known = (Track.id, Track.album_id, Track.duration_ms, Track.match_key, Track.artist_name)
 
     # Several refs can share one Spotify id with different spellings: all map to its track.
     by_spotify: dict[str, list[TrackRef]] = {}
@@ -153,7 +156,9 @@ def _resolve_by_name(
         for album_id, track_id, duration_ms, key, artist_name in rows:
             tracks.setdefault(
                 (album_id, key),
-                ResolvedTrack(track_id, duration_ms, key, artist_key_of(key), artist_name),
+                ResolvedTrack(
+                    track_id, album_id, duration_ms, key, artist_key_of(key), artist_name
+                ),
             )
 
     new_rows: list[dict[str, Any]] = []
@@ -167,6 +172,7 @@ def _resolve_by_name(
             track_id = uuid.uuid4()
             tracks[slot] = ResolvedTrack(
                 track_id,
+                slot[0],
                 ref.duration_ms,
                 track_key[:600],
                 artist_key_of(track_key),

@@ -71,7 +71,21 @@ class ListenHourCount(Base):
     ms_played: Mapped[int] = mapped_column(BigInteger)
 
 
-class ListenTrackTotal(Base):
+class PlacedTrack:
+    """Copies of a per-track rollup row's track's album and normalised artist (0008).
+
+    The top lists rank albums and artists from these, without joining the range's tracks to
+    `tracks` (most of a calendar year's statistics went on that join; docs/db-notes.md).
+    They cannot go stale while the catalog never moves a track to another album nor changes
+    its match_key. No foreign key, like the rollups' other ids.
+    """
+
+    album_id: Mapped[uuid.UUID]
+    # The part of tracks.match_key before the separator (normalize.artist_key_of).
+    artist_key: Mapped[str] = mapped_column(String(300))
+
+
+class ListenTrackTotal(PlacedTrack, Base):
     """All-time plays of one track by one member, with the first and last time heard."""
 
     __tablename__ = "listen_track_totals"
@@ -101,7 +115,7 @@ class PlayingNow(Base):
     expires_at: Mapped[datetime]
 
 
-class ListenMonthTrackCount(Base):
+class ListenMonthTrackCount(PlacedTrack, Base):
     """Plays of one track by one member in one month of their local time.
 
     Top lists of a range read whole months from here and scan plays only for the days at
@@ -116,7 +130,7 @@ class ListenMonthTrackCount(Base):
     plays: Mapped[int] = mapped_column(Integer)
 
 
-class ListenYearTrackCount(Base):
+class ListenYearTrackCount(PlacedTrack, Base):
     """Plays of one track by one member in one year of their local time.
 
     The top lists of a range read its whole local years from here, and only the months and

@@ -13,7 +13,19 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Date, String, and_, cast, extract, func, literal, or_, select, union_all
+from sqlalchemy import (
+    Date,
+    Integer,
+    String,
+    and_,
+    cast,
+    extract,
+    func,
+    literal,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import Session
 
 from sidetrack.catalog.models import Album, Track
@@ -191,9 +203,8 @@ def listening_stats(
     top_artists, top_albums, top_tracks = _top_lists(
         session,
         user_id,
-        _plays_per_track(session, user_id, zone, first_day, after_last, whole=end is None),
+        _plays_per_track(user_id, zone, first_day, after_last, whole=end is None, dialect=dialect),
         limit=limit,
-        dialect=dialect,
     )
     return ListeningStats(
         range="custom" if start is not None else range_name,
@@ -314,34 +325,44 @@ def cover_range(low: date | None, high: date, periods: Sequence[Period] = _PERIO
 
 
 def _plays_per_track(
-    session: Session,
     user_id: uuid.UUID,
     zone: ZoneInfo,
     first_day: date | None,
     after_last: date,
     *,
     whole: bool,
+    dialect: str,
 ) -> Any:
-    """(track_id, plays) over the local days [first_day, after_last), as a subquery.
+    """(track_id, album_id, artist_key, plays) over the local days [first_day, after_last),
+    as a subquery.
 
     All time (no `to` date) comes from the per-track totals. Any other range is covered by
     `cover_range`: its whole local years from the yearly rollup, the whole months outside
     those from the monthly rollup, and the days at the edges from the plays themselves
     (between local midnights, in UTC). The pieces are one UNION ALL, summed per track.
+    The rollups' rows carry their track's album and artist key; only the plays are joined
+    to `tracks` for them.
     """
-    if first_day is None and whole:
+
+    def placed(rows: Any, plays: Any) -> Any:
         return select(
-            ListenTrackTotal.track_id.label("track_id"), ListenTrackTotal.plays.label("plays")
-        ).where(ListenTrackTotal.user_id == user_id)
+            rows.track_id.label("track_id"),
+            rows.album_id.label("album_id"),
+            rows.artist_key.label("artist_key"),
+            plays.label("plays"),
+        )
+
+    if first_day is None and whole:
+        return placed(ListenTrackTotal, ListenTrackTotal.plays).where(
+            ListenTrackTotal.user_id == user_id
+        )
 
     def in_periods(rollup: Any, period: Any, low: date | None, high: date) -> Any:
-        query = select(rollup.track_id.label("track_id"), rollup.plays.label("plays")).where(
-            rollup.user_id == user_id, period < high
-        )
+        query = placed(rollup, rollup.plays).where(rollup.user_id == user_id, period < high)
         return query if low is None else query.where(period >= low)
 
     def plays_between(low: date | None, high: date) -> Any:
-        query = select(ListenEvent.track_id.label("track_id"), literal(1).label("plays")).where(
+        query = select(ListenEvent.track_id.label("track_id")).where(
             ListenEvent.user_id == user_id,
             ListenEvent.played_at < _local_midnight_utc(high, zone),
         )
@@ -356,16 +377,36 @@ def _plays_per_track(
             # One calendar year or month: one rollup row per track already, nothing to sum
             # (a third of a calendar year's statistics went on summing 16,500 single rows).
             return in_periods(*_ROLLUPS[kind], low, high)
-    parts = []
-    for kind, low, high in cover:
-        if kind in _ROLLUPS:
-            parts.append(in_periods(*_ROLLUPS[kind], low, high))
-        else:
-            parts.append(plays_between(low, high))
+    parts = [
+        in_periods(*_ROLLUPS[kind], low, high) for kind, low, high in cover if kind in _ROLLUPS
+    ]
+    edges = [plays_between(low, high) for kind, low, high in cover if kind not in _ROLLUPS]
+    if edges:
+        # The days' plays (at most two stretches) counted per track first, then placed with
+        # one join to tracks: one pass over the catalog, on a row per track, not per play.
+        played = (union_all(*edges) if len(edges) > 1 else edges[0]).subquery("played")
+        counted = (
+            select(played.c.track_id, cast(func.count(), Integer).label("plays"))
+            .group_by(played.c.track_id)
+            .subquery("counted")
+        )
+        days = select(
+            counted.c.track_id.label("track_id"),
+            Track.album_id.label("album_id"),
+            _artist_key(dialect).label("artist_key"),
+            counted.c.plays.label("plays"),
+        ).join(Track, Track.id == counted.c.track_id)
+        if not parts:
+            return days  # only days: counted per track already
+        parts.append(days)
     pieces = union_all(*parts).subquery("pieces")
+    # Grouped by all three, though the track alone decides its album and artist.
     return select(
-        pieces.c.track_id.label("track_id"), func.sum(pieces.c.plays).label("plays")
-    ).group_by(pieces.c.track_id)
+        pieces.c.track_id.label("track_id"),
+        pieces.c.album_id.label("album_id"),
+        pieces.c.artist_key.label("artist_key"),
+        func.sum(pieces.c.plays).label("plays"),
+    ).group_by(pieces.c.track_id, pieces.c.album_id, pieces.c.artist_key)
 
 
 def _top_lists(
@@ -374,44 +415,34 @@ def _top_lists(
     counted: Any,
     *,
     limit: int,
-    dialect: str,
 ) -> tuple[list[TopArtist], list[TopAlbum], list[TopTrack]]:
     """Top artists, albums and tracks in one query.
 
-    Plays are counted per track once; the three lists are ranked on narrow rows (ids, keys
-    and counts), and names are joined for the few winners only. Ties go by key, so the
-    order is stable. Artists are named as the member first heard them.
+    Plays are counted per track once, with each track's album and artist key (`counted`,
+    from `_plays_per_track`); the three lists are ranked on those narrow rows, and names are
+    joined for the few winners only. Ties go by key, so the order is stable. Artists are
+    named as the member first heard them.
     """
     per_track = counted.cte("per_track")
-    placed = (
-        select(
-            per_track.c.track_id,
-            per_track.c.plays,
-            Track.album_id,
-            _artist_key(dialect).label("artist_key"),
-        )
-        .join(Track, Track.id == per_track.c.track_id)
-        .cte("placed")
-    )
     best_tracks = (
         select(per_track.c.track_id, per_track.c.plays)
         .order_by(per_track.c.plays.desc(), per_track.c.track_id)
         .limit(limit)
         .subquery("best_tracks")
     )
-    album_plays = func.sum(placed.c.plays).label("plays")
+    album_plays = func.sum(per_track.c.plays).label("plays")
     best_albums = (
-        select(placed.c.album_id, album_plays)
-        .group_by(placed.c.album_id)
-        .order_by(album_plays.desc(), placed.c.album_id)
+        select(per_track.c.album_id, album_plays)
+        .group_by(per_track.c.album_id)
+        .order_by(album_plays.desc(), per_track.c.album_id)
         .limit(limit)
         .subquery("best_albums")
     )
-    artist_plays = func.sum(placed.c.plays).label("plays")
+    artist_plays = func.sum(per_track.c.plays).label("plays")
     best_artists = (
-        select(placed.c.artist_key, artist_plays)
-        .group_by(placed.c.artist_key)
-        .order_by(artist_plays.desc(), placed.c.artist_key)
+        select(per_track.c.artist_key, artist_plays)
+        .group_by(per_track.c.artist_key)
+        .order_by(artist_plays.desc(), per_track.c.artist_key)
         .limit(limit)
         .subquery("best_artists")
     )

@@ -9,7 +9,7 @@ track start at least its length apart, so half the length never merges two real 
 import bisect
 import uuid
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from itertools import islice
@@ -293,61 +293,84 @@ CREATE TEMPORARY TABLE IF NOT EXISTS listen_plays_incoming (
 # inserted with those staged and recounts the member when a concurrent writer stored some
 # first. Each rollup is written in key order, so two writers for one member lock its rows
 # in the same order and cannot deadlock.
+#
+# The staged plays are read three times, as stored ints: for the insert, per local hour and
+# per local month and track (some 30,000 rows for 100,000 plays). Everything else folds
+# those monthly counts: per track, joined to `tracks` once for the album, artist key and
+# name the per-track rollups and the artists need, and per year. Times and dates are made
+# on the grouped rows, not on every play.
 _STORE_ON_POSTGRES = """
-WITH staged AS (
-    SELECT to_timestamp(start) AS played_at, track_id, source, source_id, ms_played,
-           heard_ms AS ms, timestamp '1970-01-01' + local_hour * interval '1 hour' AS local_hour
-    FROM listen_plays_incoming
-), inserted AS (
+WITH inserted AS (
     INSERT INTO listen_events (user_id, played_at, track_id, source, source_id, ms_played,
                                created_at)
-    SELECT :user_id, played_at, track_id, source, source_id, ms_played, :now
-    FROM staged
-    ORDER BY played_at, track_id
+    SELECT :user_id, to_timestamp(start), track_id, source, source_id, ms_played, :now
+    FROM listen_plays_incoming
+    ORDER BY start, track_id
     ON CONFLICT DO NOTHING
     RETURNING 1
-), per_track AS (
-    SELECT track_id, count(*) AS plays, sum(ms) AS ms,
-           min(played_at) AS first_played_at, max(played_at) AS last_played_at
-    FROM staged GROUP BY track_id
 ), hours AS (
     INSERT INTO listen_hour_counts AS stored (user_id, local_hour, plays, ms_played)
-    SELECT :user_id, local_hour, count(*), sum(ms)
-    FROM staged GROUP BY local_hour ORDER BY local_hour
+    SELECT :user_id, timestamp '1970-01-01' + local_hour * interval '1 hour', count(*),
+           sum(heard_ms)
+    FROM listen_plays_incoming GROUP BY local_hour ORDER BY local_hour
     ON CONFLICT (user_id, local_hour) DO UPDATE
     SET plays = stored.plays + excluded.plays, ms_played = stored.ms_played + excluded.ms_played
+), per_month AS (
+    SELECT date_trunc('month', timestamp '1970-01-01' + local_hour * interval '1 hour')::date
+               AS local_month,
+           track_id, count(*) AS plays, sum(heard_ms) AS ms, min(start) AS first_start,
+           max(start) AS last_start
+    FROM listen_plays_incoming GROUP BY 1, 2
+), per_track AS (
+    SELECT counted.*, tracks.album_id, split_part(tracks.match_key, :separator, 1) AS artist_key,
+           tracks.artist_name
+    FROM (
+        SELECT track_id, sum(plays) AS plays, sum(ms) AS ms, min(first_start) AS first_start,
+               max(last_start) AS last_start
+        FROM per_month GROUP BY track_id
+    ) AS counted JOIN tracks ON tracks.id = counted.track_id
+), months AS (
+    INSERT INTO listen_month_track_counts AS stored
+        (user_id, local_month, track_id, album_id, artist_key, plays)
+    SELECT :user_id, per_month.local_month, per_month.track_id, per_track.album_id,
+           per_track.artist_key, per_month.plays
+    FROM per_month JOIN per_track ON per_track.track_id = per_month.track_id
+    ORDER BY per_month.local_month, per_month.track_id
+    ON CONFLICT (user_id, local_month, track_id) DO UPDATE
+    SET plays = stored.plays + excluded.plays
+), years AS (
+    INSERT INTO listen_year_track_counts AS stored
+        (user_id, local_year, track_id, album_id, artist_key, plays)
+    SELECT :user_id, per_year.local_year, per_year.track_id, per_track.album_id,
+           per_track.artist_key, per_year.plays
+    FROM (
+        -- The month as a plain timestamp: date_trunc of a date would take the session's zone.
+        SELECT date_trunc('year', local_month::timestamp)::date AS local_year, track_id,
+               sum(plays) AS plays
+        FROM per_month GROUP BY 1, 2
+    ) AS per_year JOIN per_track ON per_track.track_id = per_year.track_id
+    ORDER BY per_year.local_year, per_year.track_id
+    ON CONFLICT (user_id, local_year, track_id) DO UPDATE
+    SET plays = stored.plays + excluded.plays
 ), totals AS (
     INSERT INTO listen_track_totals AS stored
-        (user_id, track_id, plays, ms_played, first_played_at, last_played_at)
-    SELECT :user_id, track_id, plays, ms, first_played_at, last_played_at
+        (user_id, track_id, album_id, artist_key, plays, ms_played, first_played_at,
+         last_played_at)
+    SELECT :user_id, track_id, album_id, artist_key, plays, ms, to_timestamp(first_start),
+           to_timestamp(last_start)
     FROM per_track ORDER BY track_id
     ON CONFLICT (user_id, track_id) DO UPDATE
     SET plays = stored.plays + excluded.plays,
         ms_played = stored.ms_played + excluded.ms_played,
         first_played_at = least(stored.first_played_at, excluded.first_played_at),
         last_played_at = greatest(stored.last_played_at, excluded.last_played_at)
-), months AS (
-    INSERT INTO listen_month_track_counts AS stored (user_id, local_month, track_id, plays)
-    SELECT :user_id, date_trunc('month', local_hour)::date, track_id, count(*)
-    FROM staged GROUP BY 2, 3 ORDER BY 2, 3
-    ON CONFLICT (user_id, local_month, track_id) DO UPDATE
-    SET plays = stored.plays + excluded.plays
-), years AS (
-    INSERT INTO listen_year_track_counts AS stored (user_id, local_year, track_id, plays)
-    SELECT :user_id, date_trunc('year', local_hour)::date, track_id, count(*)
-    FROM staged GROUP BY 2, 3 ORDER BY 2, 3
-    ON CONFLICT (user_id, local_year, track_id) DO UPDATE
-    SET plays = stored.plays + excluded.plays
 ), artists AS (
-    -- From the per-track counts (a few thousand rows, not every play): the catalog's
-    -- spelling of the artist on the track heard first names them.
+    -- The catalog's spelling of the artist on the track heard first names them.
     INSERT INTO listen_artist_totals AS stored
         (user_id, artist_key, artist_name, plays, first_played_at)
-    SELECT :user_id, split_part(tracks.match_key, :separator, 1),
-           (array_agg(tracks.artist_name ORDER BY per_track.first_played_at))[1],
-           sum(per_track.plays), min(per_track.first_played_at)
-    FROM per_track JOIN tracks ON tracks.id = per_track.track_id
-    GROUP BY 2 ORDER BY 2
+    SELECT :user_id, artist_key, (array_agg(artist_name ORDER BY first_start))[1], sum(plays),
+           to_timestamp(min(first_start))
+    FROM per_track GROUP BY artist_key ORDER BY artist_key
     ON CONFLICT (user_id, artist_key) DO UPDATE
     SET plays = stored.plays + excluded.plays,
         -- The name it was first heard under follows the earliest play.
@@ -481,9 +504,11 @@ def _add_to_rollups(
 ) -> None:
     """Fold plays into the member's rollups: per local hour, per track, per local month and
     track, per local year and track, per artist. Each is merged with what is stored (sums,
-    earliest and latest). A play's time heard is its own, else its track's length."""
+    earliest and latest). A play's time heard is its own, else its track's length. The
+    per-track rows carry their track's album and artist key, written with a new row only."""
     hours: dict[int, list[int]] = defaultdict(lambda: [0, 0])
     totals: dict[uuid.UUID, list[int]] = {}
+    track_of: dict[uuid.UUID, ResolvedTrack] = {}
     months: dict[tuple[date, uuid.UUID], int] = defaultdict(int)
     years: dict[tuple[date, uuid.UUID], int] = defaultdict(int)
     month_of: dict[int, date] = {}
@@ -504,6 +529,7 @@ def _add_to_rollups(
         total = totals.get(track.id)
         if total is None:
             totals[track.id] = [1, heard_ms, start, start]
+            track_of[track.id] = track
         else:
             total[0] += 1
             total[1] += heard_ms
@@ -519,6 +545,11 @@ def _add_to_rollups(
             if start < artist[2]:
                 artist[0], artist[2] = track.artist_name, start
     lesser, greater = _least_greatest(session)
+
+    def placed(track_id: uuid.UUID) -> dict[str, Any]:
+        track = track_of[track_id]
+        return {"track_id": track_id, "album_id": track.album_id, "artist_key": track.artist_key}
+
     hour_table: Table = ListenHourCount.__table__  # type: ignore[assignment]
     write_rows(
         session,
@@ -540,7 +571,7 @@ def _add_to_rollups(
         [
             {
                 "user_id": user_id,
-                "track_id": track_id,
+                **placed(track_id),
                 "plays": count,
                 "ms_played": ms,
                 "first_played_at": _moment(first),
@@ -564,7 +595,7 @@ def _add_to_rollups(
             session,
             table,
             [
-                {"user_id": user_id, period: first_day, "track_id": track_id, "plays": count}
+                {"user_id": user_id, period: first_day, **placed(track_id), "plays": count}
                 for (first_day, track_id), count in counts.items()
             ],
             conflict=["user_id", period, "track_id"],
@@ -620,6 +651,7 @@ def rebuild_rollups(session: Session, user_id: uuid.UUID) -> None:
             ListenEvent.played_at,
             ListenEvent.ms_played,
             Track.id,
+            Track.album_id,
             Track.duration_ms,
             Track.match_key,
             Track.artist_name,
@@ -629,16 +661,19 @@ def rebuild_rollups(session: Session, user_id: uuid.UUID) -> None:
         .execution_options(yield_per=50_000)
     )
     zone = ZoneInfo(user.timezone)
+    tracks: dict[uuid.UUID, ResolvedTrack] = {}  # each track made once, not once per play
+
+    def heard(partition: Sequence[Any]) -> Iterator[Heard]:
+        for played_at, ms_played, track_id, album_id, duration_ms, key, name in partition:
+            track = tracks.get(track_id)
+            if track is None:
+                track = tracks[track_id] = ResolvedTrack(
+                    track_id, album_id, duration_ms, key, artist_key_of(key), name
+                )
+            yield track, int(played_at.timestamp()), ms_played
+
     for partition in rows.partitions():
-        heard = (
-            (
-                ResolvedTrack(track_id, duration_ms, key, artist_key_of(key), artist_name),
-                int(played_at.timestamp()),
-                ms_played,
-            )
-            for played_at, ms_played, track_id, duration_ms, key, artist_name in partition
-        )
-        _add_to_rollups(session, user_id, zone, heard)
+        _add_to_rollups(session, user_id, zone, heard(partition))
 
 
 # --- whole export files ------------------------------------------------------------------
