@@ -16,7 +16,9 @@ from itertools import islice
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from psycopg.errors import UniqueViolation
 from sqlalchemy import Table, case, delete, func, select, text
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from sidetrack.catalog.models import Track
@@ -306,7 +308,7 @@ WITH inserted AS (
     SELECT :user_id, to_timestamp(start), track_id, source, source_id, ms_played, :now
     FROM listen_plays_incoming
     ORDER BY start, track_id
-    ON CONFLICT DO NOTHING
+    -- on conflict --
     RETURNING 1
 ), hours AS (
     INSERT INTO listen_hour_counts AS stored (user_id, local_hour, plays, ms_played)
@@ -380,6 +382,12 @@ WITH inserted AS (
 )
 SELECT count(*) FROM inserted
 """
+# The plays are inserted as new first: the batch was checked against what is stored, and
+# ON CONFLICT's speculative insertion made the insert a third slower (a quarter of the whole
+# statement: 1,080 against 1,480 ms per 100,000 plays). Only when a concurrent writer stored
+# some of them since the check does the insert fail; it then runs again, skipping those.
+_STORE_NEW_ON_POSTGRES = _STORE_ON_POSTGRES.replace("    -- on conflict --\n", "")
+_STORE_ON_POSTGRES = _STORE_ON_POSTGRES.replace("-- on conflict --", "ON CONFLICT DO NOTHING")
 
 _NULL = "\\N"
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
@@ -431,12 +439,15 @@ def _store_on_postgres(
         copy.write(plays)
     # The default 4 MB makes a batch's sorts (key order, per artist) spill to disk.
     connection.execute(text("SET LOCAL work_mem = '64MB'"))
-    inserted = int(
-        connection.execute(
-            text(_STORE_ON_POSTGRES),
-            {"user_id": user_id, "now": utcnow(), "separator": KEY_SEPARATOR},
-        ).scalar_one()
-    )
+    values = {"user_id": user_id, "now": utcnow(), "separator": KEY_SEPARATOR}
+    try:
+        with session.begin_nested():  # the SAVEPOINT is sent when asked for its connection
+            statement = text(_STORE_NEW_ON_POSTGRES)
+            inserted = int(session.connection().execute(statement, values).scalar_one())
+    except IntegrityError as error:
+        if not isinstance(error.orig, UniqueViolation):
+            raise
+        inserted = int(connection.execute(text(_STORE_ON_POSTGRES), values).scalar_one())
     if inserted != len(prepared.fresh):
         # Someone stored some of these plays between our check and our insert, and the
         # rollups above counted them again: recount the member.
