@@ -22,7 +22,9 @@ from sidetrack.core.config import get_settings
 from sidetrack.listening.records import BATCH_SIZE, ListenBatch, ReadReport, listen_batches
 
 IN_FLIGHT = 2  # batches the child may read ahead of the import
-FIRST_BATCH = 10_000
+# The first batches, smaller: storing starts while the child reads on, instead of waiting
+# for a whole batch, and the batches that create most of the catalog are short.
+FIRST_BATCHES = (10_000, 30_000)
 
 
 def _read_in_child(paths: list[str], min_play_ms: int, batch_size: int, to_parent: Any) -> None:
@@ -33,11 +35,10 @@ def _read_in_child(paths: list[str], min_play_ms: int, batch_size: int, to_paren
     report = ReadReport()
     try:
         records = iter(read_listens(paths, report, min_play_ms=min_play_ms))
-        # A small first batch: the import starts (and creates most of the catalog) while
-        # the child reads on, instead of waiting for a whole batch.
-        first = min(FIRST_BATCH, batch_size)
+        sizes = [min(size, batch_size) for size in FIRST_BATCHES]
         for batch in chain(
-            listen_batches(islice(records, first), first), listen_batches(records, batch_size)
+            *(listen_batches(islice(records, size), size) for size in sizes),
+            listen_batches(records, batch_size),
         ):
             to_parent.put(("plays", batch))
         to_parent.put(("done", report))

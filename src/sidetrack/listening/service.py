@@ -12,6 +12,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 from itertools import islice
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -78,6 +79,8 @@ def tolerance(duration_ms: int | None) -> timedelta:
     return min(MAX_TOLERANCE, timedelta(milliseconds=duration_ms / 2))
 
 
+# Every batch of an import names most of its tracks again: build each one's ref once.
+@lru_cache(maxsize=65_536)
 def _ref(spelling: Spelling) -> TrackRef:
     artist, title, album, spotify_track_id, recording_mbid, duration_ms, isrc = spelling
     return TrackRef(
