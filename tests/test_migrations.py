@@ -388,3 +388,55 @@ def test_0008_places_the_per_track_rollups_from_their_tracks(empty_database: str
         assert plays == 2 * 3
     finally:
         engine.dispose()
+
+
+def test_0009_sums_the_yearly_rollup_per_album_and_per_artist(empty_database: str) -> None:
+    """Each member's yearly per-track rows, summed per local year and album, and per local
+    year and artist; the way down drops the two tables."""
+    upgrade(empty_database, "0008")
+    ann, bob, homogenic, vespertine = (uuid.uuid4() for _ in range(4))
+    rows = [  # user, year, album, artist, plays
+        (ann, date(2024, 1, 1), homogenic, "bjork", 3),
+        (ann, date(2024, 1, 1), homogenic, "bjork", 2),  # another track of the album
+        (ann, date(2024, 1, 1), vespertine, "bjork", 1),
+        (ann, date(2025, 1, 1), homogenic, "bjork", 4),
+        (bob, date(2024, 1, 1), homogenic, "bjork & friends", 5),
+    ]
+    engine = make_engine(empty_database)
+    tables = metadata.tables
+    try:
+        with engine.begin() as connection:
+            connection.execute(
+                insert(tables["listen_year_track_counts"]),
+                [
+                    {
+                        "user_id": user,
+                        "local_year": year,
+                        "track_id": uuid.uuid4(),
+                        "album_id": album,
+                        "artist_key": artist,
+                        "plays": plays,
+                    }
+                    for user, year, album, artist, plays in rows
+                ],
+            )
+        upgrade(empty_database, "0009")
+        with engine.connect() as connection:
+            albums = set(connection.execute(select(tables["listen_year_album_counts"])).all())
+            artists = set(connection.execute(select(tables["listen_year_artist_counts"])).all())
+        assert albums == {
+            (ann, date(2024, 1, 1), homogenic, 5),
+            (ann, date(2024, 1, 1), vespertine, 1),
+            (ann, date(2025, 1, 1), homogenic, 4),
+            (bob, date(2024, 1, 1), homogenic, 5),
+        }
+        assert artists == {
+            (ann, date(2024, 1, 1), "bjork", 6),
+            (ann, date(2025, 1, 1), "bjork", 4),
+            (bob, date(2024, 1, 1), "bjork & friends", 5),
+        }
+        downgrade(empty_database, "0008")
+        names = set(inspect(engine).get_table_names())
+        assert not names & {"listen_year_album_counts", "listen_year_artist_counts"}
+    finally:
+        engine.dispose()

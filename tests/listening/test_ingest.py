@@ -14,6 +14,8 @@ from sidetrack.listening.models import (
     ListenMonthTrackCount,
     ListenSource,
     ListenTrackTotal,
+    ListenYearAlbumCount,
+    ListenYearArtistCount,
     ListenYearTrackCount,
 )
 from sidetrack.listening.records import ListenRecord
@@ -235,6 +237,8 @@ def test_plays_a_concurrent_writer_stored_first_are_not_counted_twice(
         select(ListenYearTrackCount).where(ListenYearTrackCount.user_id == user.id)
     )
     assert sorted(row.plays for row in years) == [1, 2]
+    albums, artists = per_year_album_and_artist(session, user.id)
+    assert sum(albums.values()) == sum(artists.values()) == 3
 
 
 def test_an_artist_is_named_as_first_heard_whatever_order_the_plays_arrive(
@@ -327,6 +331,34 @@ def per_year(session: Session, user_id: object) -> dict[tuple[date, str], int]:
     return {(year, title): plays for year, title, plays in rows}
 
 
+def per_year_album_and_artist(session: Session, user_id: object) -> list[dict[object, int]]:
+    """The yearly album and artist rollups as {(local year, album id or artist key): plays},
+    each checked against the yearly per-track rows summed the same way."""
+    found = []
+    for model, column in (
+        (ListenYearAlbumCount, ListenYearAlbumCount.album_id),
+        (ListenYearArtistCount, ListenYearArtistCount.artist_key),
+    ):
+        stored = dict(
+            ((year, key), plays)
+            for year, key, plays in session.execute(
+                select(model.local_year, column, model.plays).where(model.user_id == user_id)
+            )
+        )
+        key = getattr(ListenYearTrackCount, column.key)
+        summed = dict(
+            ((year, key_value), int(plays))
+            for year, key_value, plays in session.execute(
+                select(ListenYearTrackCount.local_year, key, func.sum(ListenYearTrackCount.plays))
+                .where(ListenYearTrackCount.user_id == user_id)
+                .group_by(ListenYearTrackCount.local_year, key)
+            )
+        )
+        assert stored == summed, model.__tablename__
+        found.append(stored)
+    return found
+
+
 def per_month_summed_by_year(session: Session, user_id: object) -> dict[tuple[date, str], int]:
     sums: dict[tuple[date, str], int] = {}
     rows = session.execute(
@@ -374,6 +406,13 @@ def test_the_yearly_rollup_counts_local_years_and_follows_a_zone_change(
     }
     assert per_year(session, user.id) == tokyo
     assert per_month_summed_by_year(session, user.id) == tokyo
+    albums, artists = per_year_album_and_artist(session, user.id)
+    assert sorted((year.year, plays) for (year, _album), plays in albums.items()) == [
+        (2024, 1),
+        (2025, 4),
+        (2026, 2),
+    ]
+    assert {key for _year, key in artists} == {"bjork"}
 
     # In UTC the two Tokyo New Year plays go back a year: 2024 gets both of its last day's.
     update_listening_settings(session, user, timezone="UTC")
@@ -385,9 +424,12 @@ def test_the_yearly_rollup_counts_local_years_and_follows_a_zone_change(
     }
     assert per_year(session, user.id) == utc_years
     assert per_month_summed_by_year(session, user.id) == utc_years
+    utc_albums = per_year_album_and_artist(session, user.id)
+    assert sorted(plays for plays in utc_albums[0].values()) == [2, 5]
     rebuild_rollups(session, user.id)  # recounting again changes nothing
     session.expire_all()
     assert per_year(session, user.id) == utc_years
+    assert per_year_album_and_artist(session, user.id) == utc_albums
 
 
 PER_TRACK_ROLLUPS = (ListenTrackTotal, ListenMonthTrackCount, ListenYearTrackCount)

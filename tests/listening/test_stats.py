@@ -10,7 +10,12 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from sidetrack.core.errors import Forbidden
-from sidetrack.listening.models import ListenSource, ListenYearTrackCount
+from sidetrack.listening.models import (
+    ListenSource,
+    ListenYearAlbumCount,
+    ListenYearArtistCount,
+    ListenYearTrackCount,
+)
 from sidetrack.listening.queries import cover_range, listening_stats
 from sidetrack.listening.records import ListenRecord
 from sidetrack.listening.service import ingest_listens
@@ -302,6 +307,57 @@ def test_top_lists_over_years_months_and_days_count_every_play_in_local_time(
     assert {t.title: t.plays for t in stats.top_tracks} == dict(expected)
     assert stats.total_plays == expected.total()
     assert [(a.artist_name, a.plays) for a in stats.top_artists] == [("X", expected.total())]
+
+
+ARTIST_OF = {"A": "Björk", "B": "Sigur Rós", "C": "Sigur Rós"}
+ALBUM_OF = {"A": "Homogenic", "B": "Takk", "C": "Ágætis byrjun"}
+
+
+@pytest.mark.parametrize(
+    ("start", "end"),
+    [
+        (date(2024, 1, 1), date(2024, 12, 31)),  # one whole year: its album and artist rows
+        (date(2023, 1, 1), date(2024, 12, 31)),  # two whole years: summed per album, artist
+        (date(2023, 12, 1), date(2025, 1, 31)),  # a month, a year, a month: per track
+    ],
+)
+def test_top_albums_and_artists_count_every_play_of_the_range(
+    session: Session, start: date, end: date
+) -> None:
+    user = create_user(session, timezone="Asia/Tokyo")
+    plays = [record(at, t, ARTIST_OF[t], ALBUM_OF[t]) for at, t in EDGE_PLAYS]
+    ingest_listens(session, user.id, plays[:7])
+    ingest_listens(session, user.id, plays[7:])  # adds to the first batch's rows
+    heard = [t for at, t in EDGE_PLAYS if start <= at.astimezone(TOKYO).date() <= end]
+    stats = listening_stats(session, user.id, user.id, start=start, end=end, limit=50)
+    assert {a.artist_name: a.plays for a in stats.top_artists} == Counter(
+        ARTIST_OF[t] for t in heard
+    )
+    assert {a.title: a.plays for a in stats.top_albums} == Counter(ALBUM_OF[t] for t in heard)
+    assert [a.plays for a in stats.top_albums] == sorted(Counter(heard).values(), reverse=True)
+
+
+def test_whole_years_rank_albums_and_artists_from_their_yearly_rollups(
+    session: Session,
+) -> None:
+    """A changed yearly album or artist row shows in whole-year ranges, and only there."""
+    user = create_user(session, timezone="Asia/Tokyo")
+    ingest_listens(
+        session, user.id, [record(at, t, ARTIST_OF[t], ALBUM_OF[t]) for at, t in EDGE_PLAYS]
+    )
+    for model in (ListenYearAlbumCount, ListenYearArtistCount):
+        session.execute(
+            update(model).where(model.user_id == user.id).values(plays=model.plays + 100)
+        )
+
+    def top(start: date, end: date) -> tuple[int, int]:
+        stats = listening_stats(session, user.id, user.id, start=start, end=end, limit=50)
+        return stats.top_albums[0].plays, stats.top_artists[0].plays
+
+    # 2024 in Tokyo: C just after New Year, A twice, B on New Year's Eve: Björk and
+    # Sigur Rós have two each, Homogenic two.
+    assert top(date(2024, 1, 1), date(2024, 12, 31)) == (102, 102)
+    assert top(date(2024, 1, 1), date(2024, 12, 30)) == (2, 2)  # not whole: per track
 
 
 def test_whole_years_are_read_from_the_yearly_rollup(session: Session) -> None:

@@ -146,6 +146,30 @@ class ListenYearTrackCount(PlacedTrack, Base):
     plays: Mapped[int] = mapped_column(Integer)
 
 
+class ListenYearAlbumCount(Base):
+    """Plays of one album by one member in one local year: a calendar year's top albums are
+    ranked from some 4,000 rows here, not summed from its 16,500 per-track rows."""
+
+    __tablename__ = "listen_year_album_counts"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    local_year: Mapped[date] = mapped_column(primary_key=True)  # the year's first day
+    album_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    plays: Mapped[int] = mapped_column(Integer)
+
+
+class ListenYearArtistCount(Base):
+    """Plays of one artist (by normalised name) by one member in one local year: a calendar
+    year's top artists, from some 1,400 rows."""
+
+    __tablename__ = "listen_year_artist_counts"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    local_year: Mapped[date] = mapped_column(primary_key=True)  # the year's first day
+    artist_key: Mapped[str] = mapped_column(String(300), primary_key=True)
+    plays: Mapped[int] = mapped_column(Integer)
+
+
 class ListenArtistTotal(Base):
     """All-time plays of one artist (by normalised name) by one member, first heard when."""
 

@@ -34,6 +34,8 @@ from sidetrack.listening.models import (
     ListenHourCount,
     ListenMonthTrackCount,
     ListenTrackTotal,
+    ListenYearAlbumCount,
+    ListenYearArtistCount,
     ListenYearTrackCount,
 )
 from sidetrack.listening.records import (
@@ -293,7 +295,7 @@ CREATE TEMPORARY TABLE IF NOT EXISTS listen_plays_incoming (
 ) ON COMMIT DELETE ROWS
 """
 
-# One statement stores the staged plays and folds them into the five rollups, set-based
+# One statement stores the staged plays and folds them into the seven rollups, set-based
 # inside PostgreSQL. The rollups count every staged play; the caller compares the plays
 # inserted with those staged and recounts the member when a concurrent writer stored some
 # first. Each rollup is written in key order, so two writers for one member lock its rows
@@ -343,19 +345,33 @@ WITH inserted AS (
     ORDER BY per_month.local_month, per_month.track_id
     ON CONFLICT (user_id, local_month, track_id) DO UPDATE
     SET plays = stored.plays + excluded.plays
-), years AS (
-    INSERT INTO listen_year_track_counts AS stored
-        (user_id, local_year, track_id, album_id, artist_key, plays)
-    SELECT :user_id, per_year.local_year, per_year.track_id, per_track.album_id,
-           per_track.artist_key, per_year.plays
+), per_year AS (
+    SELECT per_year.local_year, per_year.track_id, per_track.album_id, per_track.artist_key,
+           per_year.plays
     FROM (
         -- The month as a plain timestamp: date_trunc of a date would take the session's zone.
         SELECT date_trunc('year', local_month::timestamp)::date AS local_year, track_id,
                sum(plays) AS plays
         FROM per_month GROUP BY 1, 2
     ) AS per_year JOIN per_track ON per_track.track_id = per_year.track_id
-    ORDER BY per_year.local_year, per_year.track_id
+), years AS (
+    INSERT INTO listen_year_track_counts AS stored
+        (user_id, local_year, track_id, album_id, artist_key, plays)
+    SELECT :user_id, local_year, track_id, album_id, artist_key, plays FROM per_year
+    ORDER BY local_year, track_id
     ON CONFLICT (user_id, local_year, track_id) DO UPDATE
+    SET plays = stored.plays + excluded.plays
+), year_albums AS (
+    INSERT INTO listen_year_album_counts AS stored (user_id, local_year, album_id, plays)
+    SELECT :user_id, local_year, album_id, sum(plays) FROM per_year
+    GROUP BY 2, 3 ORDER BY 2, 3
+    ON CONFLICT (user_id, local_year, album_id) DO UPDATE
+    SET plays = stored.plays + excluded.plays
+), year_artists AS (
+    INSERT INTO listen_year_artist_counts AS stored (user_id, local_year, artist_key, plays)
+    SELECT :user_id, local_year, artist_key, sum(plays) FROM per_year
+    GROUP BY 2, 3 ORDER BY 2, 3
+    ON CONFLICT (user_id, local_year, artist_key) DO UPDATE
     SET plays = stored.plays + excluded.plays
 ), totals AS (
     INSERT INTO listen_track_totals AS stored
@@ -517,9 +533,10 @@ def _add_to_rollups(
     session: Session, user_id: uuid.UUID, zone: ZoneInfo, plays: Iterable[Heard]
 ) -> None:
     """Fold plays into the member's rollups: per local hour, per track, per local month and
-    track, per local year and track, per artist. Each is merged with what is stored (sums,
-    earliest and latest). A play's time heard is its own, else its track's length. The
-    per-track rows carry their track's album and artist key, written with a new row only."""
+    track, per local year and track, album and artist, per artist. Each is merged with what
+    is stored (sums, earliest and latest). A play's time heard is its own, else its track's
+    length. The per-track rows carry their track's album and artist key, written with a new
+    row only."""
     hours: dict[int, list[int]] = defaultdict(lambda: [0, 0])
     totals: dict[uuid.UUID, list[int]] = {}
     track_of: dict[uuid.UUID, ResolvedTrack] = {}
@@ -618,6 +635,29 @@ def _add_to_rollups(
 
     add_per_track(ListenMonthTrackCount, "local_month", months)
     add_per_track(ListenYearTrackCount, "local_year", years)
+    year_albums: dict[tuple[date, Any], int] = defaultdict(int)
+    year_artists: dict[tuple[date, Any], int] = defaultdict(int)
+    for (year, track_id), count in years.items():
+        track = track_of[track_id]
+        year_albums[(year, track.album_id)] += count
+        year_artists[(year, track.artist_key)] += count
+
+    def add_per_year(model: Any, column: str, counts: dict[tuple[date, Any], int]) -> None:
+        """Per local year and album, or artist: summed from the yearly per-track counts."""
+        table: Table = model.__table__
+        write_rows(
+            session,
+            table,
+            [
+                {"user_id": user_id, "local_year": year, column: key, "plays": count}
+                for (year, key), count in counts.items()
+            ],
+            conflict=["user_id", "local_year", column],
+            update=lambda excluded: {"plays": table.c.plays + excluded.plays},
+        )
+
+    add_per_year(ListenYearAlbumCount, "album_id", year_albums)
+    add_per_year(ListenYearArtistCount, "artist_key", year_artists)
     artist_table: Table = ListenArtistTotal.__table__  # type: ignore[assignment]
     write_rows(
         session,
@@ -659,6 +699,8 @@ def rebuild_rollups(session: Session, user_id: uuid.UUID) -> None:
     session.execute(delete(ListenTrackTotal).where(ListenTrackTotal.user_id == user_id))
     session.execute(delete(ListenMonthTrackCount).where(ListenMonthTrackCount.user_id == user_id))
     session.execute(delete(ListenYearTrackCount).where(ListenYearTrackCount.user_id == user_id))
+    session.execute(delete(ListenYearAlbumCount).where(ListenYearAlbumCount.user_id == user_id))
+    session.execute(delete(ListenYearArtistCount).where(ListenYearArtistCount.user_id == user_id))
     session.execute(delete(ListenArtistTotal).where(ListenArtistTotal.user_id == user_id))
     rows = session.execute(
         select(
