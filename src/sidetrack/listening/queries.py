@@ -422,10 +422,12 @@ def _in_whole_years(
     16,500 per-track rows by album and by artist was most of the year's statistics.
     """
     cover = cover_range(first_day, after_last)
-    if len(cover) != 1 or cover[0][0] != "year" or cover[0][1] is None:
+    if len(cover) != 1:
         return None
-    _kind, low, high = cover[0]
-    one_year = high == _first_of_next_year(low)  # type: ignore[arg-type]
+    kind, low, high = cover[0]
+    if kind != "year" or low is None:
+        return None
+    one_year = high == _first_of_next_year(low)
 
     def counts(rollup: Any, key: Any) -> Any:
         where = (rollup.user_id == user_id, rollup.local_year >= low, rollup.local_year < high)
