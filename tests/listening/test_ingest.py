@@ -524,3 +524,40 @@ def test_a_recount_after_a_concurrent_writer_places_the_tracks_too(
     assert placements(session, user.id) == {
         model.__tablename__: expected for model in PER_TRACK_ROLLUPS
     }
+
+
+def test_staged_plays_are_written_in_the_order_of_the_plays_key() -> None:
+    """By start, then track as PostgreSQL orders UUIDs (their bytes, as their text sorts):
+    the insert relies on it, with no ORDER BY of its own."""
+    import uuid
+    from zoneinfo import ZoneInfo
+
+    from sidetrack.catalog.resolve import ResolvedTrack
+    from sidetrack.listening.records import ListenBatch
+    from sidetrack.listening.service import IngestResult, PreparedListens, _as_copy_text
+
+    low, high = uuid.UUID(int=1), uuid.UUID(int=2**128 - 1)
+    tracks = [
+        ResolvedTrack(track, uuid.uuid4(), 200_000, "a\x1fb", "a", "A") for track in (high, low)
+    ]
+    batch = ListenBatch(
+        received=4,
+        spellings=[
+            ("A", "high", None, None, None, None, None),
+            ("A", "low", None, None, None, None, None),
+        ],
+        spelling=[0, 1, 0, 1],
+        start=[1_700_000_060, 1_700_000_060, 1_700_000_000, 1_700_000_120],
+        ms_played=[200_000] * 4,
+        source=["lastfm"] * 4,
+        source_id=[None] * 4,
+    )
+    fresh = sorted(range(4), key=batch.start.__getitem__)  # as _drop_duplicates gives them
+    prepared = PreparedListens(IngestResult(received=4), batch, tracks, fresh)
+    lines = _as_copy_text(prepared, ZoneInfo("UTC")).splitlines()
+    assert [tuple(line.split("\t")[:2]) for line in lines] == [
+        ("1700000000", str(high)),
+        ("1700000060", str(low)),
+        ("1700000060", str(high)),
+        ("1700000120", str(low)),
+    ]

@@ -310,9 +310,10 @@ _STORE_ON_POSTGRES = """
 WITH inserted AS (
     INSERT INTO listen_events (user_id, played_at, track_id, source, source_id, ms_played,
                                created_at)
+    -- In the order staged, which is the key's (_as_copy_text writes the lines by start, then
+    -- track): sorting the staged plays again cost the statement 7 %.
     SELECT :user_id, to_timestamp(start), track_id, source, source_id, ms_played, :now
     FROM listen_plays_incoming
-    ORDER BY start, track_id
     -- on conflict --
     RETURNING 1
 ), hours AS (
@@ -417,7 +418,10 @@ def _copy_text(value: str) -> str:
 
 
 def _as_copy_text(prepared: PreparedListens, zone: ZoneInfo) -> str:
-    """The prepared plays as lines of text COPY into listen_plays_incoming."""
+    """The prepared plays as lines of text COPY into listen_plays_incoming, in the order of
+    listen_events' key within the member: by start, then track (a UUID's text sorts as its
+    bytes do), so that the insert appends to the index and two writers of one member take
+    its entries in the same order."""
     local_hour = local_hours_of(zone)
     batch = prepared.batch
     start, spelling, ms_played = batch.start, batch.spelling, batch.ms_played
@@ -426,7 +430,9 @@ def _as_copy_text(prepared: PreparedListens, zone: ZoneInfo) -> str:
     lengths = [track.duration_ms or 0 for track in prepared.tracks]
     null = _NULL
     lines = []
-    for index in prepared.fresh:
+    # `fresh` is by start already: this only orders plays of one second by track.
+    in_key_order = sorted(prepared.fresh, key=lambda i: (start[i], track_ids[spelling[i]]))
+    for index in in_key_order:
         at, ms, made_by, of = start[index], ms_played[index], source_id[index], spelling[index]
         # Time heard: the play's own, else its track's length (as in _add_to_rollups).
         lines.append(
