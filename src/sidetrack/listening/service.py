@@ -306,7 +306,7 @@ CREATE TEMPORARY TABLE IF NOT EXISTS listen_plays_incoming (
 # those monthly counts: per track, joined to `tracks` once for the album, artist key and
 # name the per-track rollups and the artists need, and per year. Times and dates are made
 # on the grouped rows, not on every play.
-_STORE_ON_POSTGRES = """
+_STORE_STATEMENT = """
 WITH inserted AS (
     INSERT INTO listen_events (user_id, played_at, track_id, source, source_id, ms_played,
                                created_at)
@@ -406,8 +406,8 @@ SELECT count(*) FROM inserted
 # ON CONFLICT's speculative insertion made the insert a third slower (a quarter of the whole
 # statement: 1,080 against 1,480 ms per 100,000 plays). Only when a concurrent writer stored
 # some of them since the check does the insert fail; it then runs again, skipping those.
-_STORE_NEW_ON_POSTGRES = _STORE_ON_POSTGRES.replace("    -- on conflict --\n", "")
-_STORE_ON_POSTGRES = _STORE_ON_POSTGRES.replace("-- on conflict --", "ON CONFLICT DO NOTHING")
+_STORE_NEW_ON_POSTGRES = _STORE_STATEMENT.replace("    -- on conflict --\n", "")
+_STORE_ON_POSTGRES = _STORE_STATEMENT.replace("-- on conflict --", "ON CONFLICT DO NOTHING")
 
 _NULL = "\\N"
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
@@ -625,45 +625,48 @@ def _add_to_rollups(
         },
     )
 
-    def add_per_track(model: Any, period: str, counts: dict[tuple[date, uuid.UUID], int]) -> None:
-        """Per period and track: the monthly and the yearly rollup alike."""
+    def add_plays(model: Any, key: list[str], rows: list[dict[str, Any]]) -> None:
+        """Add plays to a per-period rollup: its rows are new, or add to those stored."""
         table: Table = model.__table__
         write_rows(
             session,
             table,
+            rows,
+            conflict=["user_id", *key],
+            update=lambda excluded: {"plays": table.c.plays + excluded.plays},
+        )
+
+    for model, period, counts in (
+        (ListenMonthTrackCount, "local_month", months),
+        (ListenYearTrackCount, "local_year", years),
+    ):
+        add_plays(
+            model,
+            [period, "track_id"],
             [
                 {"user_id": user_id, period: first_day, **placed(track_id), "plays": count}
                 for (first_day, track_id), count in counts.items()
             ],
-            conflict=["user_id", period, "track_id"],
-            update=lambda excluded: {"plays": table.c.plays + excluded.plays},
         )
-
-    add_per_track(ListenMonthTrackCount, "local_month", months)
-    add_per_track(ListenYearTrackCount, "local_year", years)
-    year_albums: dict[tuple[date, Any], int] = defaultdict(int)
-    year_artists: dict[tuple[date, Any], int] = defaultdict(int)
+    # The yearly per-track counts summed by their album, and by their artist.
+    year_albums: dict[tuple[date, uuid.UUID], int] = defaultdict(int)
+    year_artists: dict[tuple[date, str], int] = defaultdict(int)
     for (year, track_id), count in years.items():
         track = track_of[track_id]
         year_albums[(year, track.album_id)] += count
         year_artists[(year, track.artist_key)] += count
-
-    def add_per_year(model: Any, column: str, counts: dict[tuple[date, Any], int]) -> None:
-        """Per local year and album, or artist: summed from the yearly per-track counts."""
-        table: Table = model.__table__
-        write_rows(
-            session,
-            table,
+    for rollup, column, per_year in (
+        (ListenYearAlbumCount, "album_id", year_albums),
+        (ListenYearArtistCount, "artist_key", year_artists),
+    ):
+        add_plays(
+            rollup,
+            ["local_year", column],
             [
                 {"user_id": user_id, "local_year": year, column: key, "plays": count}
-                for (year, key), count in counts.items()
+                for (year, key), count in per_year.items()
             ],
-            conflict=["user_id", "local_year", column],
-            update=lambda excluded: {"plays": table.c.plays + excluded.plays},
         )
-
-    add_per_year(ListenYearAlbumCount, "album_id", year_albums)
-    add_per_year(ListenYearArtistCount, "artist_key", year_artists)
     artist_table: Table = ListenArtistTotal.__table__  # type: ignore[assignment]
     write_rows(
         session,
