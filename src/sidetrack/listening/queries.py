@@ -202,12 +202,14 @@ def listening_stats(
     dialect = session.get_bind().dialect.name
 
     per_day, per_hour = _calendar(session, user_id, first_day, after_last, dialect)
+    cover = cover_range(first_day, after_last)
+    all_time = first_day is None and end is None
     top_artists, top_albums, top_tracks = _top_lists(
         session,
         user_id,
-        _plays_per_track(user_id, zone, first_day, after_last, whole=end is None, dialect=dialect),
+        _plays_per_track(user_id, zone, cover, all_time=all_time, dialect=dialect),
         limit=limit,
-        per_album_and_artist=_in_whole_years(user_id, first_day, after_last),
+        per_album_and_artist=_in_whole_years(user_id, cover),
     )
     return ListeningStats(
         range="custom" if start is not None else range_name,
@@ -328,19 +330,13 @@ def cover_range(low: date | None, high: date, periods: Sequence[Period] = _PERIO
 
 
 def _plays_per_track(
-    user_id: uuid.UUID,
-    zone: ZoneInfo,
-    first_day: date | None,
-    after_last: date,
-    *,
-    whole: bool,
-    dialect: str,
+    user_id: uuid.UUID, zone: ZoneInfo, cover: list[Piece], *, all_time: bool, dialect: str
 ) -> Any:
-    """(track_id, album_id, artist_key, plays) over the local days [first_day, after_last),
-    as a subquery.
+    """(track_id, album_id, artist_key, plays) over the local days `cover` covers (from
+    `cover_range`), as a subquery.
 
-    All time (no `to` date) comes from the per-track totals. Any other range is covered by
-    `cover_range`: its whole local years from the yearly rollup, the whole months outside
+    All time (no `from` or `to` date) comes from the per-track totals. Any other range is
+    read by its pieces: its whole local years from the yearly rollup, the whole months outside
     those from the monthly rollup, and the days at the edges from the plays themselves
     (between local midnights, in UTC). The pieces are one UNION ALL, summed per track.
     The rollups' rows carry their track's album and artist key; only the plays are joined
@@ -355,7 +351,7 @@ def _plays_per_track(
             plays.label("plays"),
         )
 
-    if first_day is None and whole:
+    if all_time:
         return placed(ListenTrackTotal, ListenTrackTotal.plays).where(
             ListenTrackTotal.user_id == user_id
         )
@@ -373,7 +369,6 @@ def _plays_per_track(
             query = query.where(ListenEvent.played_at >= _local_midnight_utc(low, zone))
         return query
 
-    cover = cover_range(first_day, after_last)
     if len(cover) == 1 and cover[0][0] in ("year", "month"):
         kind, low, high = cover[0]
         if low is not None and high == _NEXT[kind](low):
@@ -412,16 +407,13 @@ def _plays_per_track(
     ).group_by(pieces.c.track_id, pieces.c.album_id, pieces.c.artist_key)
 
 
-def _in_whole_years(
-    user_id: uuid.UUID, first_day: date | None, after_last: date
-) -> tuple[Any, Any] | None:
-    """(album_id, plays) and (artist_key, plays) over the local days [first_day, after_last)
-    when they are whole local years, from the yearly album and artist rollups; else None.
+def _in_whole_years(user_id: uuid.UUID, cover: list[Piece]) -> tuple[Any, Any] | None:
+    """(album_id, plays) and (artist_key, plays) over the local days `cover` covers when
+    they are whole local years, from the yearly album and artist rollups; else None.
 
     A calendar year is some 4,000 album and 1,400 artist rows there, where summing its
     16,500 per-track rows by album and by artist was most of the year's statistics.
     """
-    cover = cover_range(first_day, after_last)
     if len(cover) != 1:
         return None
     kind, low, high = cover[0]
