@@ -251,28 +251,43 @@ def _drop_duplicates(
     return fresh
 
 
+class HourOffsets(dict[int, int | None]):
+    """A zone's offset from UTC in seconds through each UTC hour (hours since the epoch),
+    filled in as asked for: None for an hour in which the clocks change, whose plays ask
+    `at` for their own second. A dict, so that a million plays cost a lookup each, not a
+    call (an import's per-play loops read it inline)."""
+
+    def __init__(self, zone: ZoneInfo) -> None:
+        super().__init__()
+        self.zone = zone
+
+    def at(self, start: int) -> int:
+        moment = datetime.fromtimestamp(start, self.zone)
+        return int(moment.utcoffset().total_seconds())  # type: ignore[union-attr]
+
+    def __missing__(self, hour: int) -> int | None:
+        # Clocks change at most once in an hour: the same offset at its first and last
+        # second holds all through it.
+        first = self.at(hour * 3600)
+        held = first if self.at(hour * 3600 + 3599) == first else None
+        self[hour] = held
+        return held
+
+
 def local_hours_of(zone: ZoneInfo) -> Callable[[int], int]:
     """A function from a play's start (seconds since the epoch) to its local wall-clock hour
     in the member's zone, counted in hours since 1970-01-01 00:00 on that clock.
 
-    The rollups' hours and months come from here on both databases, with Python's zoneinfo:
-    the same rules the statistics use for their local midnights.
+    The rollups' hours and months come from here (or its HourOffsets, inline) on both
+    databases, with Python's zoneinfo: the same rules the statistics use for their local
+    midnights.
     """
-    offsets: dict[int, int] = {}  # UTC hours → the zone's offset then, in seconds
-
-    def offset(start: int) -> int:
-        moment = datetime.fromtimestamp(start, zone)
-        return int(moment.utcoffset().total_seconds())  # type: ignore[union-attr]
+    offsets = HourOffsets(zone)
 
     def local_hour(start: int) -> int:
-        hour = start // 3600
-        here = offsets.get(hour)
+        here = offsets[start // 3600]
         if here is None:
-            here = offset(start)
-            # Clocks change at most once in an hour: the same offset at its first and last
-            # second holds all through it, and serves every play in that hour.
-            if offset(hour * 3600) == offset(hour * 3600 + 3599) == here:
-                offsets[hour] = here
+            here = offsets.at(start)
         return (start + here) // 3600
 
     return local_hour
@@ -422,7 +437,7 @@ def _as_copy_text(prepared: PreparedListens, zone: ZoneInfo) -> str:
     listen_events' key within the member: by start, then track (a UUID's text sorts as its
     bytes do), so that the insert appends to the index and two writers of one member take
     its entries in the same order."""
-    local_hour = local_hours_of(zone)
+    offsets = HourOffsets(zone)
     batch = prepared.batch
     start, spelling, ms_played = batch.start, batch.spelling, batch.ms_played
     source, source_id = batch.source, batch.source_id
@@ -430,17 +445,23 @@ def _as_copy_text(prepared: PreparedListens, zone: ZoneInfo) -> str:
     lengths = [track.duration_ms or 0 for track in prepared.tracks]
     null = _NULL
     lines = []
-    # `fresh` is by start already: this only orders plays of one second by track.
-    in_key_order = sorted(prepared.fresh, key=lambda i: (start[i], track_ids[spelling[i]]))
-    for index in in_key_order:
+    for index in prepared.fresh:
         at, ms, made_by, of = start[index], ms_played[index], source_id[index], spelling[index]
+        here = offsets[at // 3600]  # local_hours_of, inline
+        if here is None:
+            here = offsets.at(at)
         # Time heard: the play's own, else its track's length (as in _add_to_rollups).
         lines.append(
             f"{at}\t{track_ids[of]}\t{source[index]}\t"
             f"{null if made_by is None else _copy_text(made_by)}\t"
             f"{null if ms is None else ms}\t{lengths[of] if ms is None else ms}\t"
-            f"{local_hour(at)}\n"
+            f"{(at + here) // 3600}\n"
         )
+    # Each line starts with the start and the track: text order is the key's, as every
+    # start has ten digits (plays are checked to fall between 2002 and the next hour; 2286
+    # brings an eleventh). `fresh` is by start already, so this only orders the plays of
+    # one second, at a third of the cost of sorting by a (start, track) key.
+    lines.sort()
     return "".join(lines)
 
 
