@@ -8,7 +8,6 @@ million plays in well under a second, where ListenRecords (even packed as tuples
 about 1 s to pickle and 2.7 s to unpickle.
 """
 
-import gc
 import multiprocessing
 import queue
 from collections.abc import Iterable, Iterator
@@ -18,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from sidetrack.connectors.files import read_listens
+from sidetrack.core.collector import fewer_collections
 from sidetrack.core.config import get_settings
 from sidetrack.listening.records import BATCH_SIZE, ListenBatch, ReadReport, listen_batches
 
@@ -28,19 +28,16 @@ FIRST_BATCHES = (10_000, 30_000)
 
 
 def _read_in_child(paths: list[str], min_play_ms: int, batch_size: int, to_parent: Any) -> None:
-    # The reader allocates a million short-lived objects, with tens of thousands alive at any
-    # time (a file's rows, a batch): at the default threshold the cycle collector walked them
-    # every 700 allocations, a quarter of the reader's time. Nothing here makes cycles.
-    gc.set_threshold(50_000, 20, 100)
     report = ReadReport()
     try:
         records = iter(read_listens(paths, report, min_play_ms=min_play_ms))
         sizes = [min(size, batch_size) for size in FIRST_BATCHES]
-        for batch in chain(
-            *(listen_batches(islice(records, size), size) for size in sizes),
-            listen_batches(records, batch_size),
-        ):
-            to_parent.put(("plays", batch))
+        with fewer_collections():
+            for batch in chain(
+                *(listen_batches(islice(records, size), size) for size in sizes),
+                listen_batches(records, batch_size),
+            ):
+                to_parent.put(("plays", batch))
         to_parent.put(("done", report))
     except BaseException as error:  # raised again in the parent, which reads the queue
         to_parent.put(("failed", f"{type(error).__name__}: {error}"))

@@ -15,6 +15,7 @@ from typing import TypeVar
 from sqlalchemy.orm import Session, sessionmaker
 
 from sidetrack.catalog.resolve import TrackCache
+from sidetrack.core.collector import fewer_collections
 from sidetrack.core.db import transaction
 from sidetrack.listening.records import ListenBatch
 from sidetrack.listening.service import (
@@ -140,20 +141,6 @@ def import_listens(
         known_tracks.keep()
         return done
 
-    if not pipelined:
-        return ingest_in_batches(
-            lambda batch, _previous: batch,
-            lambda batch: resolved(
-                lambda session: store_listens(
-                    session,
-                    user_id,
-                    prepare_listens(session, user_id, batch, known_tracks=known_tracks),
-                )
-            ),
-            batches,
-            progress=progress,
-        )
-
     def prepare(batch: ListenBatch, previous: PreparedListens | None) -> PreparedListens:
         return resolved(
             lambda session: prepare_listens(
@@ -165,4 +152,18 @@ def import_listens(
         with transaction(factory) as session:
             return store_listens(session, user_id, prepared)
 
-    return ingest_in_batches(prepare, store, batches, progress=progress)
+    def prepare_and_store(batch: ListenBatch) -> IngestResult:
+        return resolved(
+            lambda session: store_listens(
+                session,
+                user_id,
+                prepare_listens(session, user_id, batch, known_tracks=known_tracks),
+            )
+        )
+
+    with fewer_collections():
+        if pipelined:
+            return ingest_in_batches(prepare, store, batches, progress=progress)
+        return ingest_in_batches(
+            lambda batch, _previous: batch, prepare_and_store, batches, progress=progress
+        )
