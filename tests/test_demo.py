@@ -36,7 +36,7 @@ from sidetrack.listening.models import (
     ListenEvent,
     ListenHourCount,
     ListenSource,
-    ListenTrackTotal,
+    ListenYearTrackCount,
 )
 from sidetrack.users.models import LinkedAccount, ProviderType, User
 
@@ -366,7 +366,7 @@ def test_two_years_of_listens_that_look_real(demo: tuple[Session, DemoReport]) -
 
     # The statistics read rollups, so the demo's plays are counted there too.
     assert session.scalar(select(func.sum(ListenHourCount.plays))) == 50_000
-    assert session.scalar(select(func.sum(ListenTrackTotal.plays))) == 50_000
+    assert session.scalar(select(func.sum(ListenYearTrackCount.plays))) == 50_000
 
 
 def test_loading_again_changes_nothing(demo: tuple[Session, DemoReport]) -> None:

@@ -10,10 +10,22 @@ from typing import Any
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import func, insert, inspect, select
+from sqlalchemy import (
+    BigInteger,
+    Integer,
+    String,
+    Uuid,
+    column,
+    func,
+    insert,
+    inspect,
+    select,
+    table,
+)
 
 from sidetrack.core.db import make_engine
 from sidetrack.core.migrations import downgrade, upgrade
+from sidetrack.core.types import UTCDateTime
 from sidetrack.models import metadata
 from tests.conftest import BACKENDS, POSTGRES_URL
 from tests.databases import temporary_postgres_database
@@ -106,8 +118,8 @@ def test_upgrade_head_has_the_models_checks_indexes_and_cascades(
         engine.dispose()
     migrated, created = reflected_schema(empty_database), reflected_schema(second_empty_database)
     assert set(migrated) == set(created)
-    for table in created:
-        assert migrated[table] == created[table], table
+    for name in created:
+        assert migrated[name] == created[name], name
 
 
 def test_an_empty_database_differs_from_the_models(empty_database: str) -> None:
@@ -288,6 +300,18 @@ def test_0007_backfills_the_yearly_rollup_from_the_monthly_one(empty_database: s
 
 
 ROLLUPS_OF_TRACKS = ("listen_track_totals", "listen_month_track_counts", "listen_year_track_counts")
+# The per-track all-time rollup as 0008 and 0009 have it; 0010 drops it from the models.
+TRACK_TOTALS = table(
+    "listen_track_totals",
+    column("user_id", Uuid()),
+    column("track_id", Uuid()),
+    column("plays", Integer()),
+    column("ms_played", BigInteger()),
+    column("first_played_at", UTCDateTime(timezone=True)),
+    column("last_played_at", UTCDateTime(timezone=True)),
+    column("album_id", Uuid()),
+    column("artist_key", String()),
+)
 
 
 def test_0008_places_the_per_track_rollups_from_their_tracks(empty_database: str) -> None:
@@ -304,7 +328,7 @@ def test_0008_places_the_per_track_rollups_from_their_tracks(empty_database: str
     }
     per_track = [*tracks, gone]
     engine = make_engine(empty_database)
-    tables = metadata.tables
+    tables = {**metadata.tables, "listen_track_totals": TRACK_TOTALS}
     try:
         with engine.begin() as connection:
             for album, title in ((homogenic, "Homogenic"), (vespertine, "Vespertine")):
@@ -440,3 +464,73 @@ def test_0009_sums_the_yearly_rollup_per_album_and_per_artist(empty_database: st
         assert not names & {"listen_year_album_counts", "listen_year_artist_counts"}
     finally:
         engine.dispose()
+
+
+def test_0010_drops_the_track_totals_and_the_way_down_counts_them_from_the_plays(
+    empty_database: str,
+) -> None:
+    """Down again, each member's plays per track: time heard (the track's length for a play
+    that has none), first and last play, album and normalised artist."""
+    upgrade(empty_database, "0009")
+    now = datetime.now(UTC)
+    stamps = {"created_at": now, "updated_at": now}
+    ann, bob, homogenic, jóga, hunter = (uuid.uuid4() for _ in range(5))
+    engine = make_engine(empty_database)
+    tables = metadata.tables
+    first, later = datetime(2025, 1, 10, 12, tzinfo=UTC), datetime(2025, 3, 1, 8, tzinfo=UTC)
+    try:
+        with engine.begin() as connection:
+            for user, name in ((ann, "Ann"), (bob, "Bob")):
+                connection.execute(
+                    insert(tables["users"]).values(id=user, display_name=name, **stamps)
+                )
+            connection.execute(
+                insert(tables["albums"]).values(
+                    id=homogenic,
+                    title="Homogenic",
+                    artist_name="Björk",
+                    match_key="bjork\x1fhomogenic",
+                    **stamps,
+                )
+            )
+            for track, title, length in ((jóga, "joga", 305_000), (hunter, "hunter", None)):
+                connection.execute(
+                    insert(tables["tracks"]).values(
+                        id=track,
+                        album_id=homogenic,
+                        title=title,
+                        artist_name="Björk",
+                        duration_ms=length,
+                        match_key=f"bjork\x1f{title}",
+                        **stamps,
+                    )
+                )
+            for user, track, played_at, ms_played in (
+                (ann, jóga, first, 200_000),
+                (ann, jóga, later, None),  # heard for the track's length
+                (ann, hunter, later, None),  # no length known: nothing heard
+                (bob, jóga, later, 100_000),
+            ):
+                connection.execute(
+                    insert(tables["listen_events"]).values(
+                        user_id=user,
+                        track_id=track,
+                        played_at=played_at,
+                        ms_played=ms_played,
+                        source="lastfm",
+                        created_at=now,
+                    )
+                )
+        upgrade(empty_database, "0010")
+        assert "listen_track_totals" not in table_names(empty_database)
+
+        downgrade(empty_database, "0009")
+        with engine.connect() as connection:
+            totals = connection.execute(select(TRACK_TOTALS)).all()
+    finally:
+        engine.dispose()
+    assert {tuple(row) for row in totals} == {
+        (ann, jóga, 2, 505_000, first, later, homogenic, "bjork"),
+        (ann, hunter, 1, 0, later, later, homogenic, "bjork"),
+        (bob, jóga, 1, 100_000, later, later, homogenic, "bjork"),
+    }

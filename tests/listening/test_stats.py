@@ -86,6 +86,9 @@ def test_all_time_and_year_ranges(session: Session, tokyo: User) -> None:
         ("Aphex Twin", 2),
         ("Boards of Canada", 1),
     ]
+    # Summed over both years, per track and per album.
+    assert (all_time.top_tracks[0].title, all_time.top_tracks[0].plays) == ("Jóga", 4)
+    assert (all_time.top_albums[0].title, all_time.top_albums[0].plays) == ("Homogenic", 5)
     year = listening_stats(session, tokyo.id, tokyo.id, "year", now=NOW)
     assert year.start == date(2024, 3, 21)
     assert year.total_plays == 7

@@ -85,19 +85,6 @@ class PlacedTrack:
     artist_key: Mapped[str] = mapped_column(String(300))
 
 
-class ListenTrackTotal(PlacedTrack, Base):
-    """All-time plays of one track by one member, with the first and last time heard."""
-
-    __tablename__ = "listen_track_totals"
-
-    user_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
-    track_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
-    plays: Mapped[int] = mapped_column(Integer)
-    ms_played: Mapped[int] = mapped_column(BigInteger)
-    first_played_at: Mapped[datetime]
-    last_played_at: Mapped[datetime]
-
-
 class PlayingNow(Base):
     """What a member is playing right now (ListenBrainz `playing_now`), until it expires.
 

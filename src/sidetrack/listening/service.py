@@ -33,7 +33,6 @@ from sidetrack.listening.models import (
     ListenEvent,
     ListenHourCount,
     ListenMonthTrackCount,
-    ListenTrackTotal,
     ListenYearAlbumCount,
     ListenYearArtistCount,
     ListenYearTrackCount,
@@ -310,7 +309,7 @@ CREATE TEMPORARY TABLE IF NOT EXISTS listen_plays_incoming (
 ) ON COMMIT DELETE ROWS
 """
 
-# One statement stores the staged plays and folds them into the seven rollups, set-based
+# One statement stores the staged plays and folds them into the six rollups, set-based
 # inside PostgreSQL. The rollups count every staged play; the caller compares the plays
 # inserted with those staged and recounts the member when a concurrent writer stored some
 # first. Each rollup is written in key order, so two writers for one member lock its rows
@@ -319,7 +318,7 @@ CREATE TEMPORARY TABLE IF NOT EXISTS listen_plays_incoming (
 # The staged plays are read three times, as stored ints: for the insert, per local hour and
 # per local month and track (some 30,000 rows for 100,000 plays). Everything else folds
 # those monthly counts: per track, joined to `tracks` once for the album, artist key and
-# name the per-track rollups and the artists need, and per year. Times and dates are made
+# name the per-period rollups and the artists need, and per year. Times and dates are made
 # on the grouped rows, not on every play.
 _STORE_STATEMENT = """
 WITH inserted AS (
@@ -341,15 +340,13 @@ WITH inserted AS (
 ), per_month AS (
     SELECT date_trunc('month', timestamp '1970-01-01' + local_hour * interval '1 hour')::date
                AS local_month,
-           track_id, count(*) AS plays, sum(heard_ms) AS ms, min(start) AS first_start,
-           max(start) AS last_start
+           track_id, count(*) AS plays, min(start) AS first_start
     FROM listen_plays_incoming GROUP BY 1, 2
 ), per_track AS (
     SELECT counted.*, tracks.album_id, split_part(tracks.match_key, :separator, 1) AS artist_key,
            tracks.artist_name
     FROM (
-        SELECT track_id, sum(plays) AS plays, sum(ms) AS ms, min(first_start) AS first_start,
-               max(last_start) AS last_start
+        SELECT track_id, sum(plays) AS plays, min(first_start) AS first_start
         FROM per_month GROUP BY track_id
     ) AS counted JOIN tracks ON tracks.id = counted.track_id
 ), months AS (
@@ -389,18 +386,6 @@ WITH inserted AS (
     GROUP BY 2, 3 ORDER BY 2, 3
     ON CONFLICT (user_id, local_year, artist_key) DO UPDATE
     SET plays = stored.plays + excluded.plays
-), totals AS (
-    INSERT INTO listen_track_totals AS stored
-        (user_id, track_id, album_id, artist_key, plays, ms_played, first_played_at,
-         last_played_at)
-    SELECT :user_id, track_id, album_id, artist_key, plays, ms, to_timestamp(first_start),
-           to_timestamp(last_start)
-    FROM per_track ORDER BY track_id
-    ON CONFLICT (user_id, track_id) DO UPDATE
-    SET plays = stored.plays + excluded.plays,
-        ms_played = stored.ms_played + excluded.ms_played,
-        first_played_at = least(stored.first_played_at, excluded.first_played_at),
-        last_played_at = greatest(stored.last_played_at, excluded.last_played_at)
 ), artists AS (
     -- The catalog's spelling of the artist on the track heard first names them.
     INSERT INTO listen_artist_totals AS stored
@@ -559,13 +544,11 @@ Heard = tuple[ResolvedTrack, int, int | None]
 def _add_to_rollups(
     session: Session, user_id: uuid.UUID, zone: ZoneInfo, plays: Iterable[Heard]
 ) -> None:
-    """Fold plays into the member's rollups: per local hour, per track, per local month and
-    track, per local year and track, album and artist, per artist. Each is merged with what
-    is stored (sums, earliest and latest). A play's time heard is its own, else its track's
-    length. The per-track rows carry their track's album and artist key, written with a new
-    row only."""
+    """Fold plays into the member's rollups: per local hour, per local month and track, per
+    local year and track, album and artist, per artist. Each is merged with what is stored
+    (sums, the earliest play). A play's time heard is its own, else its track's length. The
+    per-track rows carry their track's album and artist key, written with a new row only."""
     hours: dict[int, list[int]] = defaultdict(lambda: [0, 0])
-    totals: dict[uuid.UUID, list[int]] = {}
     track_of: dict[uuid.UUID, ResolvedTrack] = {}
     months: dict[tuple[date, uuid.UUID], int] = defaultdict(int)
     years: dict[tuple[date, uuid.UUID], int] = defaultdict(int)
@@ -584,17 +567,8 @@ def _add_to_rollups(
             month = month_of[local] = date(clock.year, clock.month, 1)
         months[(month, track.id)] += 1
         years[(month.replace(month=1), track.id)] += 1
-        total = totals.get(track.id)
-        if total is None:
-            totals[track.id] = [1, heard_ms, start, start]
+        if track.id not in track_of:
             track_of[track.id] = track
-        else:
-            total[0] += 1
-            total[1] += heard_ms
-            if start < total[2]:
-                total[2] = start
-            if start > total[3]:
-                total[3] = start
         artist = artists.get(track.artist_key)
         if artist is None:
             artists[track.artist_key] = [track.artist_name, 1, start]
@@ -602,7 +576,7 @@ def _add_to_rollups(
             artist[1] += 1
             if start < artist[2]:
                 artist[0], artist[2] = track.artist_name, start
-    lesser, greater = _least_greatest(session)
+    lesser = func.least if session.get_bind().dialect.name == "postgresql" else func.min
 
     def placed(track_id: uuid.UUID) -> dict[str, Any]:
         track = track_of[track_id]
@@ -620,29 +594,6 @@ def _add_to_rollups(
         update=lambda excluded: {
             "plays": hour_table.c.plays + excluded.plays,
             "ms_played": hour_table.c.ms_played + excluded.ms_played,
-        },
-    )
-    total_table: Table = ListenTrackTotal.__table__  # type: ignore[assignment]
-    write_rows(
-        session,
-        total_table,
-        [
-            {
-                "user_id": user_id,
-                **placed(track_id),
-                "plays": count,
-                "ms_played": ms,
-                "first_played_at": _moment(first),
-                "last_played_at": _moment(last),
-            }
-            for track_id, (count, ms, first, last) in totals.items()
-        ],
-        conflict=["user_id", "track_id"],
-        update=lambda excluded: {
-            "plays": total_table.c.plays + excluded.plays,
-            "ms_played": total_table.c.ms_played + excluded.ms_played,
-            "first_played_at": lesser(total_table.c.first_played_at, excluded.first_played_at),
-            "last_played_at": greater(total_table.c.last_played_at, excluded.last_played_at),
         },
     )
 
@@ -715,18 +666,10 @@ def _add_to_rollups(
     )
 
 
-def _least_greatest(session: Session) -> tuple[Any, Any]:
-    """Two-argument min and max: min()/max() on SQLite, least()/greatest() on PostgreSQL."""
-    if session.get_bind().dialect.name == "postgresql":
-        return func.least, func.greatest
-    return func.min, func.max
-
-
 def rebuild_rollups(session: Session, user_id: uuid.UUID) -> None:
     """Recount a member's rollups from their plays (after a time-zone change or a race)."""
     user = get_user_for_writing_listens(session, user_id)
     session.execute(delete(ListenHourCount).where(ListenHourCount.user_id == user_id))
-    session.execute(delete(ListenTrackTotal).where(ListenTrackTotal.user_id == user_id))
     session.execute(delete(ListenMonthTrackCount).where(ListenMonthTrackCount.user_id == user_id))
     session.execute(delete(ListenYearTrackCount).where(ListenYearTrackCount.user_id == user_id))
     session.execute(delete(ListenYearAlbumCount).where(ListenYearAlbumCount.user_id == user_id))
