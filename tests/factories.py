@@ -9,7 +9,8 @@ from sqlalchemy.orm import Session
 from sidetrack.catalog.models import Album, Track
 from sidetrack.catalog.normalize import match_key
 from sidetrack.club.models import Nomination, Rating, Vote, Week
-from sidetrack.listening.models import ListenEvent, ListenSource
+from sidetrack.listening.models import ListenEvent
+from sidetrack.listening.records import ListenSource
 from sidetrack.users.models import LinkedAccount, ProviderType, User
 
 _counter = itertools.count(1)

@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session
 
 from sidetrack.club.models import Vote
 from sidetrack.core.types import UTCDateTime, utcnow
-from sidetrack.listening.models import ListenEvent, ListenSource
+from sidetrack.listening.models import ListenEvent
+from sidetrack.listening.records import ListenSource
 from sidetrack.social.models import Compatibility, Follow
 from sidetrack.users.models import ProviderType
 from tests.factories import (

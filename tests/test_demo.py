@@ -32,12 +32,8 @@ from sidetrack.core.db import Base, make_engine
 from sidetrack.core.errors import Conflict
 from sidetrack.core.migrations import upgrade
 from sidetrack.demo import DemoReport, load_demo
-from sidetrack.listening.models import (
-    ListenEvent,
-    ListenHourCount,
-    ListenSource,
-    ListenYearTrackCount,
-)
+from sidetrack.listening.models import ListenEvent, ListenHourCount, ListenYearTrackCount
+from sidetrack.listening.records import ListenSource
 from sidetrack.users.models import LinkedAccount, ProviderType, User
 
 TODAY = date(2026, 11, 25)  # a Wednesday: the open week's deadlines must run from today

@@ -42,8 +42,7 @@ from sidetrack.club.service import (
     update_week,
 )
 from sidetrack.core.errors import Conflict
-from sidetrack.listening.models import ListenSource
-from sidetrack.listening.records import ListenRecord
+from sidetrack.listening.records import ListenRecord, ListenSource
 from sidetrack.listening.service import ingest_listens, tolerance
 from sidetrack.users.models import LinkedAccount, ProviderType, User
 from sidetrack.users.service import find_or_create_discord_member

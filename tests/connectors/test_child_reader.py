@@ -50,3 +50,20 @@ def test_closing_early_stops_the_child(tmp_path: Path) -> None:
     assert isinstance(next(batches), ListenBatch)
     batches.close()
     assert multiprocessing.active_children() == []
+
+
+def test_the_reading_process_starts_without_the_database_code() -> None:
+    """What a spawned reader imports: SQLAlchemy, the models and the settings were a third
+    of a second of its start, before the first batch could reach the import."""
+    import subprocess
+    import sys
+
+    heavy = ("sqlalchemy", "pydantic", "pydantic_settings", "sidetrack.listening.models")
+    probe = (
+        "import sys, sidetrack.connectors.child_reader; "
+        f"print(','.join(name for name in {heavy!r} if name in sys.modules))"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    assert loaded == ""

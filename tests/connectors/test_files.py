@@ -23,8 +23,7 @@ from sidetrack.connectors.files import (
     read_listens_from_bytes,
 )
 from sidetrack.core.config import Settings, SettingsError, get_settings
-from sidetrack.listening.models import ListenSource
-from sidetrack.listening.records import ListenRecord, ReadReport, RecordProblem
+from sidetrack.listening.records import ListenRecord, ListenSource, ReadReport, RecordProblem
 
 RECORDING = "5b11f4ce-a62d-471e-81fc-a69a8278c7da"
 RELEASE = "b84ee12a-09ef-421b-82de-0441a926375b"

@@ -12,12 +12,11 @@ from sidetrack.listening.models import (
     ListenEvent,
     ListenHourCount,
     ListenMonthTrackCount,
-    ListenSource,
     ListenYearAlbumCount,
     ListenYearArtistCount,
     ListenYearTrackCount,
 )
-from sidetrack.listening.records import ListenRecord
+from sidetrack.listening.records import ListenRecord, ListenSource
 from sidetrack.listening.service import ingest_listens, rebuild_rollups, tolerance
 from sidetrack.listening.settings import update_listening_settings
 from tests.factories import create_user

@@ -29,8 +29,8 @@ from sidetrack.core.db import make_engine, make_session_factory, transaction
 from sidetrack.core.errors import NotFound
 from sidetrack.core.migrations import upgrade
 from sidetrack.listening import listenbrainz
-from sidetrack.listening.models import ListenEvent, ListenSource, PlayingNow
-from sidetrack.listening.records import ListenRecord
+from sidetrack.listening.models import ListenEvent, PlayingNow
+from sidetrack.listening.records import ListenRecord, ListenSource
 from sidetrack.listening.service import ingest_listens
 from sidetrack.users.models import ApiToken, User
 from sidetrack.users.service import (

@@ -6,8 +6,7 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sidetrack.listening.models import ListenSource
-from sidetrack.listening.records import ListenRecord, group_listens, listen_batches
+from sidetrack.listening.records import ListenRecord, ListenSource, group_listens, listen_batches
 
 T0 = datetime(2025, 6, 1, 20, 0, tzinfo=UTC)
 

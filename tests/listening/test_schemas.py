@@ -7,7 +7,8 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import Session
 
-from sidetrack.listening.models import ListenEvent, ListenSource, TasteProfile
+from sidetrack.listening.models import ListenEvent, TasteProfile
+from sidetrack.listening.records import ListenSource
 from sidetrack.listening.schemas import (
     ListenEventCreate,
     ListenEventRead,

@@ -12,9 +12,8 @@ from typer.testing import CliRunner
 from sidetrack.cli import app as cli
 from sidetrack.core.config import get_settings
 from sidetrack.core.db import make_engine
-from sidetrack.listening.models import ListenSource
 from sidetrack.listening.queries import listening_stats
-from sidetrack.listening.records import ListenRecord
+from sidetrack.listening.records import ListenRecord, ListenSource
 from sidetrack.listening.service import ingest_listens
 from sidetrack.users.models import User
 from sidetrack.users.service import create_api_token, get_user_by_handle

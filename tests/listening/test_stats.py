@@ -11,13 +11,12 @@ from sqlalchemy.orm import Session
 
 from sidetrack.core.errors import Forbidden
 from sidetrack.listening.models import (
-    ListenSource,
     ListenYearAlbumCount,
     ListenYearArtistCount,
     ListenYearTrackCount,
 )
 from sidetrack.listening.queries import cover_range, listening_stats
-from sidetrack.listening.records import ListenRecord
+from sidetrack.listening.records import ListenRecord, ListenSource
 from sidetrack.listening.service import ingest_listens
 from sidetrack.users.models import User
 from sidetrack.users.service import create_api_token

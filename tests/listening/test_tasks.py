@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from sidetrack.core.db import make_engine, make_session_factory, transaction
 from sidetrack.core.migrations import upgrade
-from sidetrack.listening.models import ListenEvent, ListenHourCount, ListenSource
-from sidetrack.listening.records import ListenRecord, listen_batches
+from sidetrack.listening.models import ListenEvent, ListenHourCount
+from sidetrack.listening.records import ListenRecord, ListenSource, listen_batches
 from sidetrack.listening.service import IngestResult
 from sidetrack.listening.tasks import import_listens, ingest_in_batches
 from tests.conftest import BACKENDS, POSTGRES_URL

@@ -15,8 +15,7 @@ from httpx import Response
 from sqlalchemy.orm import Session
 
 from sidetrack.core.types import utcnow
-from sidetrack.listening.models import ListenSource
-from sidetrack.listening.records import ListenRecord
+from sidetrack.listening.records import ListenRecord, ListenSource
 from sidetrack.listening.service import ingest_listens
 from sidetrack.users.models import User
 from tests.club.test_stats import Club, build_club

@@ -11,8 +11,7 @@ from sqlalchemy.orm import Session
 from sidetrack.catalog.models import Album
 from sidetrack.club.models import Week, WeekPhase
 from sidetrack.core.types import utcnow
-from sidetrack.listening.models import ListenSource
-from sidetrack.listening.records import ListenRecord
+from sidetrack.listening.records import ListenRecord, ListenSource
 from sidetrack.listening.service import ingest_listens
 from sidetrack.users.models import User
 from tests.club.test_stats import statements_during

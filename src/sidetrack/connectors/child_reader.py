@@ -18,7 +18,6 @@ from typing import Any
 
 from sidetrack.connectors.files import read_listens
 from sidetrack.core.collector import fewer_collections
-from sidetrack.core.config import get_settings
 from sidetrack.listening.records import BATCH_SIZE, ListenBatch, ReadReport, listen_batches
 
 IN_FLIGHT = 2  # batches the child may read ahead of the import
@@ -54,6 +53,9 @@ def read_batches_in_child(
     `report` is filled in once every batch has been yielded. Closing the iterator early
     stops the child."""
     if min_play_ms is None:  # decided here, so the child needs no settings of its own
+        # Imported here, not by the module, which the child imports too (see files._Options).
+        from sidetrack.core.config import get_settings
+
         min_play_ms = get_settings().import_min_play_seconds * 1000
     # spawn, not fork: the parent holds database connections and threads.
     context = multiprocessing.get_context("spawn")

@@ -31,9 +31,13 @@ from typing import IO, Any, cast
 import msgspec
 from isal import isal_zlib
 
-from sidetrack.core.config import get_settings
-from sidetrack.listening.models import ListenSource
-from sidetrack.listening.records import EARLIEST_PLAY, FUTURE_SLACK, ListenRecord, ReadReport
+from sidetrack.listening.records import (
+    EARLIEST_PLAY,
+    FUTURE_SLACK,
+    ListenRecord,
+    ListenSource,
+    ReadReport,
+)
 
 # Formats detect_format can name.
 SPOTIFY_EXTENDED = "spotify_extended"  # Streaming_History_Audio_*.json, endsong_*.json
@@ -80,6 +84,10 @@ class _Options:
     @classmethod
     def make(cls, min_play_ms: int | None) -> "_Options":
         if min_play_ms is None:
+            # Imported here: the reading process is always given min_play_ms, and the
+            # settings (pydantic-settings, SQLAlchemy's URLs) were a fifth of its start.
+            from sidetrack.core.config import get_settings
+
             min_play_ms = get_settings().import_min_play_seconds * 1000
         if min_play_ms < 0:
             raise ValueError("min_play_ms cannot be negative")

@@ -22,8 +22,7 @@ from sidetrack.core.errors import PayloadTooLarge
 from sidetrack.core.http import DbSession, error_responses
 from sidetrack.core.schemas import NonNegativeInt32, NotNull, WriteModel
 from sidetrack.listening import queries
-from sidetrack.listening.models import ListenSource
-from sidetrack.listening.records import ListenRecord, ReadReport
+from sidetrack.listening.records import ListenRecord, ListenSource, ReadReport
 from sidetrack.listening.schemas import ListeningStats, ListenPage, StatsRangeName
 from sidetrack.listening.service import import_export_file, ingest_listens
 from sidetrack.listening.settings import update_own_listening_settings

@@ -30,8 +30,8 @@ from starlette.routing import Match
 from sidetrack.catalog.models import Album, Track
 from sidetrack.core.http import DbSession
 from sidetrack.core.types import utcnow
-from sidetrack.listening.models import ListenEvent, ListenSource, PlayingNow
-from sidetrack.listening.records import ListenRecord
+from sidetrack.listening.models import ListenEvent, PlayingNow
+from sidetrack.listening.records import ListenRecord, ListenSource
 from sidetrack.listening.service import ingest_listens
 from sidetrack.users.models import User
 from sidetrack.users.service import user_by_member_token

@@ -2,7 +2,6 @@
 
 import uuid
 from datetime import date, datetime
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import BigInteger, DateTime, ForeignKey, Index, Integer, String
@@ -11,13 +10,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sidetrack.core.db import Base
 from sidetrack.core.enums import string_enum
 from sidetrack.core.types import PortableJSON, utcnow
+from sidetrack.listening.records import ListenSource
 from sidetrack.users.models import User
-
-
-class ListenSource(StrEnum):
-    SPOTIFY = "spotify"
-    LASTFM = "lastfm"
-    LISTENBRAINZ = "listenbrainz"
 
 
 class ListenEvent(Base):

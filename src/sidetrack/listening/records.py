@@ -4,12 +4,20 @@ and a batch of plays grouped by spelling, in columns."""
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from enum import StrEnum
 from itertools import islice
 from typing import Any
 
 import msgspec
 
-from sidetrack.listening.models import ListenSource
+
+# Here, not beside the tables: the file reader's process imports this module, and none of the
+# database code (SQLAlchemy and the models were a third of a second of its start).
+class ListenSource(StrEnum):
+    SPOTIFY = "spotify"
+    LASTFM = "lastfm"
+    LISTENBRAINZ = "listenbrainz"
+
 
 # The plays every reader and ingest accept: ListenBrainz's lower bound (2002-10-01, before any
 # scrobbling service), and no more than an hour ahead of the clock.

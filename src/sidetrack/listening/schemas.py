@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AwareDatetime, BaseModel, Field, JsonValue, StringConstraints
 
 from sidetrack.core.schemas import NonNegativeInt32, ReadModel, WriteModel
-from sidetrack.listening.models import ListenSource
+from sidetrack.listening.records import ListenSource
 
 SourceId = Annotated[str, StringConstraints(min_length=1, max_length=128)]
 # JSON columns: anything else (a datetime, a set) would only fail when the row is flushed.
