@@ -20,7 +20,6 @@ import re
 import unicodedata
 import uuid
 import zipfile
-import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -193,14 +192,7 @@ def _read_zip(
                 continue
             try:
                 held = [_unpack(archive, info)]
-            except (
-                zipfile.BadZipFile,
-                RuntimeError,
-                OSError,
-                EOFError,
-                zlib.error,
-                _INFLATE_ERROR,
-            ) as error:
+            except (zipfile.BadZipFile, RuntimeError, OSError, EOFError, _INFLATE_ERROR) as error:
                 report.problem(display, where.whole, f"cannot be unpacked: {error}")
                 continue
             except NotImplementedError:
