@@ -1,6 +1,8 @@
 """Reading exports in a child process gives exactly what reading them here gives."""
 
 import multiprocessing
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -55,9 +57,6 @@ def test_closing_early_stops_the_child(tmp_path: Path) -> None:
 def test_the_reading_process_starts_without_the_database_code() -> None:
     """What a spawned reader imports: SQLAlchemy, the models and the settings were a third
     of a second of its start, before the first batch could reach the import."""
-    import subprocess
-    import sys
-
     heavy = ("sqlalchemy", "pydantic", "pydantic_settings", "sidetrack.listening.models")
     probe = (
         "import sys, sidetrack.connectors.child_reader; "

@@ -1,4 +1,7 @@
+"""The cycle collector's bulk pace holds inside the block and is undone after it."""
+
 import gc
+from collections.abc import Iterator
 
 import pytest
 
@@ -6,7 +9,7 @@ from sidetrack.core.collector import BULK_THRESHOLDS, fewer_collections
 
 
 @pytest.fixture
-def default_pace() -> object:
+def default_pace() -> Iterator[None]:
     before = gc.get_threshold()
     gc.set_threshold(700, 10, 10)
     yield
