@@ -567,8 +567,7 @@ def _add_to_rollups(
             month = month_of[local] = date(clock.year, clock.month, 1)
         months[(month, track.id)] += 1
         years[(month.replace(month=1), track.id)] += 1
-        if track.id not in track_of:
-            track_of[track.id] = track
+        track_of.setdefault(track.id, track)
         artist = artists.get(track.artist_key)
         if artist is None:
             artists[track.artist_key] = [track.artist_name, 1, start]
